@@ -1,0 +1,77 @@
+package org.pgwarden.common;
+
+/**
+ * The one catalog of pgwarden's failures. Each code has a stable identifier (printed in logs and
+ * metrics, searchable in runbooks), the process exit code it maps to, and whether retrying the
+ * same operation may succeed. Retry decisions are made from this flag only.
+ *
+ * <p>Exit codes: 0 ok, 1 job failed, 2 usage or configuration, 3 a dependency (PostgreSQL, the
+ * repository, the key service) cannot be reached or refuses access, 4 integrity (a checksum or an
+ * authentication tag does not match), 5 conflict (lock held, repository owned by another
+ * cluster), 130 cancelled.
+ */
+public enum ErrorCode {
+    INTERNAL("PGW001", ExitCode.FAILED, false),
+    JOB_FAILED("PGW002", ExitCode.FAILED, false),
+    CANCELLED("PGW003", ExitCode.CANCELLED, false),
+    TIMEOUT("PGW004", ExitCode.FAILED, true),
+
+    USAGE("PGW010", ExitCode.USAGE, false),
+    CONFIG_INVALID("PGW011", ExitCode.USAGE, false),
+    SECRET_UNRESOLVED("PGW012", ExitCode.USAGE, false),
+
+    PG_UNREACHABLE("PGW020", ExitCode.DEPENDENCY, true),
+    PG_AUTH_FAILED("PGW021", ExitCode.DEPENDENCY, false),
+    PG_DATABASE_MISSING("PGW022", ExitCode.DEPENDENCY, false),
+    PG_QUERY_FAILED("PGW023", ExitCode.FAILED, false),
+    PG_MISCONFIGURED("PGW024", ExitCode.DEPENDENCY, false),
+    PG_BINARIES_MISSING("PGW025", ExitCode.DEPENDENCY, false),
+    PG_PROCESS_FAILED("PGW026", ExitCode.FAILED, false),
+
+    REPO_UNREACHABLE("PGW030", ExitCode.DEPENDENCY, true),
+    REPO_ACCESS_DENIED("PGW031", ExitCode.DEPENDENCY, false),
+    REPO_OBJECT_MISSING("PGW032", ExitCode.FAILED, false),
+    REPO_OBJECT_EXISTS("PGW033", ExitCode.CONFLICT, false),
+    REPO_REQUEST_INVALID("PGW034", ExitCode.FAILED, false),
+    REPO_IO("PGW035", ExitCode.FAILED, false),
+
+    KEY_UNAVAILABLE("PGW040", ExitCode.DEPENDENCY, true),
+    KEY_ACCESS_DENIED("PGW041", ExitCode.DEPENDENCY, false),
+    KEY_FILE_INVALID("PGW042", ExitCode.USAGE, false),
+    KEY_NOT_FOUND("PGW043", ExitCode.DEPENDENCY, false),
+
+    INTEGRITY_HEADER("PGW050", ExitCode.INTEGRITY, false),
+    INTEGRITY_AUTHENTICATION("PGW051", ExitCode.INTEGRITY, false),
+    INTEGRITY_TRUNCATED("PGW052", ExitCode.INTEGRITY, false),
+    INTEGRITY_CHECKSUM("PGW053", ExitCode.INTEGRITY, false),
+    INTEGRITY_WRONG_KEY("PGW054", ExitCode.INTEGRITY, false),
+    INTEGRITY_WRONG_STANZA("PGW055", ExitCode.INTEGRITY, false),
+
+    LOCK_HELD("PGW060", ExitCode.CONFLICT, false),
+
+    HTTP_BIND_FAILED("PGW070", ExitCode.DEPENDENCY, false);
+
+    private final String id;
+    private final int exitCode;
+    private final boolean retriable;
+
+    ErrorCode(String id, int exitCode, boolean retriable) {
+        this.id = id;
+        this.exitCode = exitCode;
+        this.retriable = retriable;
+    }
+
+    /** Stable identifier such as {@code PGW020}; never reused for another meaning. */
+    public String id() {
+        return id;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** Whether the same operation may succeed when tried again after a pause. */
+    public boolean retriable() {
+        return retriable;
+    }
+}

@@ -1,0 +1,32 @@
+package org.pgwarden.metrics;
+
+/**
+ * Every meter pgwarden exports, named as Prometheus shows it. Alert rules, dashboards and the
+ * README's metrics list use exactly these names; renaming one is a breaking change. Every series
+ * also carries the {@code stanza} tag.
+ */
+public final class MeterNames {
+    /** Gauge, always 1; tags {@code version}, {@code java_version}. Absent = daemon down. */
+    public static final String BUILD_INFO = "pgwarden_build_info";
+    /** Gauge 1/0: the daemon has finished starting and its readiness checks last passed. */
+    public static final String DAEMON_READY = "pgwarden_daemon_ready";
+
+    /** Counter; tags {@code kind}, {@code outcome} (succeeded, failed, cancelled, skipped). */
+    public static final String JOB_RUNS = "pgwarden_job_runs_total";
+    /** Timer (summary: _count, _sum, _max) in seconds; tags {@code kind}, {@code outcome}. */
+    public static final String JOB_DURATION = "pgwarden_job_duration_seconds";
+    /** Gauge, epoch seconds of the last successful run; tag {@code kind}. */
+    public static final String JOB_LAST_SUCCESS = "pgwarden_job_last_success_timestamp_seconds";
+    /** Gauge, epoch seconds of the last failed run; tag {@code kind}. */
+    public static final String JOB_LAST_FAILURE = "pgwarden_job_last_failure_timestamp_seconds";
+    /** Gauge, runs in progress; tag {@code kind}. */
+    public static final String JOB_RUNNING = "pgwarden_job_running";
+
+    /** Gauge 1/0 from the last readiness probe; tag {@code dependency} (postgres, repository, key). */
+    public static final String DEPENDENCY_UP = "pgwarden_dependency_up";
+    /** Counter of failed attempts that were retried or gave up; tags {@code dependency}, {@code code}. */
+    public static final String DEPENDENCY_ATTEMPT_FAILURES = "pgwarden_dependency_attempt_failures_total";
+
+    private MeterNames() {
+    }
+}
