@@ -193,10 +193,15 @@ public final class JobRunner {
     private static String safeKind(Job job) {
         try {
             String k = job.kind();
-            return k == null || k.isBlank() ? job.getClass().getSimpleName() : k;
+            return k == null || k.isBlank() ? className(job) : k;
         } catch (RuntimeException e) {
-            return job.getClass().getSimpleName();
+            return className(job);
         }
+    }
+
+    private static String className(Job job) {
+        String n = job.getClass().getSimpleName();
+        return n.isEmpty() ? "unnamed" : n;
     }
 
     private static String safeLockName(Job job, String kind) {

@@ -1,0 +1,90 @@
+package org.pgwarden.adapter.micrometer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.pgwarden.metrics.Metrics;
+
+/**
+ * The {@link Metrics} port on a Micrometer Prometheus registry. Callers pass names exactly as
+ * Prometheus shows them ({@code pgwarden_job_runs_total}); this adapter strips the suffixes
+ * Micrometer adds itself ({@code _total} for counters, {@code _seconds} for timers) so the
+ * exported name is the documented one.
+ */
+public final class MicrometerMetrics implements Metrics, AutoCloseable {
+    private final PrometheusMeterRegistry registry;
+    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private JvmGcMetrics gcMetrics;
+
+    public MicrometerMetrics(String stanza, boolean jvm) {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("stanza", stanza);
+        if (jvm) {
+            new ClassLoaderMetrics().bindTo(registry);
+            new JvmMemoryMetrics().bindTo(registry);
+            gcMetrics = new JvmGcMetrics();
+            gcMetrics.bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+        }
+    }
+
+    @Override
+    public void increment(String name, double amount, String... tags) {
+        Counter.builder(strip(name, "_total")).tags(tags).register(registry).increment(amount);
+    }
+
+    @Override
+    public void set(String name, double value, String... tags) {
+        String id = name + Tags.of(tags);
+        AtomicLong holder = gauges.computeIfAbsent(id, k -> {
+            AtomicLong bits = new AtomicLong(Double.doubleToLongBits(value));
+            Gauge.builder(name, bits, b -> Double.longBitsToDouble(b.get())).tags(tags).register(registry);
+            return bits;
+        });
+        holder.set(Double.doubleToLongBits(value));
+    }
+
+    @Override
+    public void observe(String name, Duration duration, String... tags) {
+        Timer.builder(strip(name, "_seconds")).tags(tags).register(registry).record(duration);
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The content type to serve {@link #scrape()} with. */
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    private static String strip(String name, String suffix) {
+        return name.endsWith(suffix) ? name.substring(0, name.length() - suffix.length()) : name;
+    }
+
+    @Override
+    public void close() {
+        if (gcMetrics != null) {
+            gcMetrics.close();
+        }
+        registry.close();
+    }
+}

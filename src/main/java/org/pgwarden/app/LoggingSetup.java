@@ -1,0 +1,101 @@
+package org.pgwarden.app;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.EncoderBase;
+import java.nio.charset.StandardCharsets;
+import org.pgwarden.common.Secret;
+import org.pgwarden.config.LoggingConfig;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@code logging.*}: level and format (key=value text or JSON lines) on standard error,
+ * so command output on standard out stays clean and journald still gets both. Every encoded line
+ * passes through {@link Secret#maskAll}.
+ */
+final class LoggingSetup {
+    static final String TEXT_PATTERN = "ts=%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} level=%level logger=%logger{0}"
+            + "%replace( stanza=%X{stanza}){' stanza=$',''}%replace( job=%X{job}){' job=$',''}"
+            + "%replace( runId=%X{runId}){' runId=$',''} msg=\"%replace(%msg){'\"','\\\\\"'}\"%n%ex{full}";
+
+    private LoggingSetup() {
+    }
+
+    static void apply(LoggingConfig config) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        ctx.reset();
+        Encoder<ILoggingEvent> inner;
+        if (config.format() == LoggingConfig.Format.JSON) {
+            JsonEncoder json = new JsonEncoder();
+            json.setContext(ctx);
+            json.start();
+            inner = json;
+        } else {
+            PatternLayoutEncoder text = new PatternLayoutEncoder();
+            text.setContext(ctx);
+            text.setPattern(TEXT_PATTERN);
+            text.setCharset(StandardCharsets.UTF_8);
+            text.start();
+            inner = text;
+        }
+        MaskingEncoder masking = new MaskingEncoder(inner);
+        masking.setContext(ctx);
+        masking.start();
+
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(ctx);
+        appender.setName("STDERR");
+        appender.setTarget("System.err");
+        appender.setEncoder(masking);
+        appender.start();
+
+        Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(appender);
+        Level level = Level.toLevel(config.level().name(), Level.INFO);
+        ctx.getLogger("org.pgwarden").setLevel(level);
+        // Libraries stay quieter than our own code unless debugging is asked for.
+        root.setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.WARN : level);
+        ctx.getLogger("org.quartz").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.WARN : level);
+    }
+
+    /** Masks resolved secrets in whatever the wrapped encoder produced. */
+    static final class MaskingEncoder extends EncoderBase<ILoggingEvent> {
+        private final Encoder<ILoggingEvent> inner;
+
+        MaskingEncoder(Encoder<ILoggingEvent> inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public byte[] headerBytes() {
+            return mask(inner.headerBytes());
+        }
+
+        @Override
+        public byte[] encode(ILoggingEvent event) {
+            return mask(inner.encode(event));
+        }
+
+        @Override
+        public byte[] footerBytes() {
+            return mask(inner.footerBytes());
+        }
+
+        private static byte[] mask(byte[] bytes) {
+            if (bytes == null || bytes.length == 0) {
+                return bytes;
+            }
+            String s = new String(bytes, StandardCharsets.UTF_8);
+            String m = Secret.maskAll(s);
+            return m == s ? bytes : m.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

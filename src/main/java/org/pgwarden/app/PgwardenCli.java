@@ -1,0 +1,123 @@
+package org.pgwarden.app;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.pgwarden.adapter.quartz.QuartzCronValidator;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.ExitCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.ConfigLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code pgwarden} command line: parses arguments, runs one command and maps its outcome to
+ * an exit code from the {@link ErrorCode} catalog. Errors print as {@code error: [PGW020] ...}
+ * with a {@code HINT:} line when there is one.
+ */
+@Command(name = "pgwarden", mixinStandardHelpOptions = true, versionProvider = PgwardenCli.Version.class,
+        description = "PostgreSQL backup and maintenance daemon.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:ok",
+            " 1:a job or command failed",
+            " 2:usage or configuration error",
+            " 3:a dependency (PostgreSQL, repository, key service) is unreachable or refuses access",
+            " 4:integrity error (checksum or authentication mismatch)",
+            " 5:conflict (lock held, repository owned by another cluster)",
+            "130:cancelled"})
+public final class PgwardenCli {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file (default: $PGWARDEN_CONFIG).")
+    Path config;
+
+    private final CliContext context;
+
+    public PgwardenCli(CliContext context) {
+        this.context = context;
+    }
+
+    public CliContext context() {
+        return context;
+    }
+
+    /** Runs {@code args}; never throws; returns the process exit code. */
+    public int execute(String... args) {
+        CommandLine cli = new CommandLine(this)
+                .addSubcommand(new DaemonCommand(this))
+                .addSubcommand(new CheckCommand(this))
+                .addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(new ConfigCommand.Show(this)))
+                .addSubcommand(new VersionCommand(this))
+                .addSubcommand(new DemoCommand(this));
+        cli.setOut(context.out());
+        cli.setErr(context.err());
+        cli.setExecutionStrategy(new CommandLine.RunLast());
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            PgwardenException p = PgwardenException.of(e);
+            context.err().println("error: [" + p.errorCode().id() + "] " + p.describe());
+            if (p.errorCode() == ErrorCode.INTERNAL) {
+                e.printStackTrace(context.err());
+            }
+            context.err().flush();
+            return p.errorCode().exitCode();
+        });
+        int code;
+        try {
+            code = cli.execute(args);
+        } finally {
+            context.out().flush();
+            context.err().flush();
+        }
+        return code;
+    }
+
+    /** Loads the configuration named by {@code --config} or {@code PGWARDEN_CONFIG}. */
+    ConfigLoader.Loaded loadConfig() {
+        Path file = Optional.ofNullable(config)
+                .or(() -> Optional.ofNullable(context.environment().get("PGWARDEN_CONFIG"))
+                        .filter(s -> !s.isBlank()).map(Path::of))
+                .orElseThrow(() -> new PgwardenException(ErrorCode.USAGE, "no configuration file given",
+                        "pass --config FILE or set PGWARDEN_CONFIG", null));
+        return new ConfigLoader(new QuartzCronValidator()).load(file);
+    }
+
+    /** Root without a subcommand: show usage, exit 2. */
+    @Command(name = "config", description = "Inspect the configuration.", mixinStandardHelpOptions = true)
+    static final class ConfigCommand implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: show");
+        }
+
+        @Command(name = "show", mixinStandardHelpOptions = true,
+                description = "Print the effective configuration (defaults filled in, secrets only as references).")
+        static final class Show implements java.util.concurrent.Callable<Integer> {
+            private final PgwardenCli root;
+
+            Show(PgwardenCli root) {
+                this.root = root;
+            }
+
+            @Override
+            public Integer call() {
+                ConfigLoader.Loaded loaded = root.loadConfig();
+                root.context().out().println("# effective configuration from " + loaded.source());
+                root.context().out().print(loaded.effectiveYaml());
+                return ExitCode.OK;
+            }
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            BuildInfo b = BuildInfo.load();
+            return new String[]{"pgwarden " + b.version() + " (Java " + b.javaVersion() + ")"};
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.pgwarden.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    /** Accepts 6/7-field expressions; the Quartz-backed validator is tested with the adapter. */
+    private final ConfigLoader loader = new ConfigLoader(expr -> expr.contains("bad")
+            ? Optional.of("bad field") : Optional.empty());
+
+    private static final String MINIMAL = """
+            stanza: main
+            postgres:
+              data-directory: /var/lib/postgresql/15/main
+            repository:
+              type: filesystem
+              filesystem:
+                path: /var/lib/pgwarden/repository
+            encryption:
+              provider: local
+              local:
+                key-file: /etc/pgwarden/repository.key
+            """;
+
+    @Test
+    void shippedExampleIsValid() {
+        ConfigLoader.Loaded loaded = loader.load(Path.of("config/pgwarden.example.yaml"));
+        PgwardenConfig c = loaded.config();
+        assertThat(c.stanza()).isEqualTo("main");
+        assertThat(c.repository()).isInstanceOf(RepositoryConfig.Filesystem.class);
+        assertThat(c.encryption()).isInstanceOf(EncryptionConfig.Local.class);
+        assertThat(c.postgres().connection().socket()).contains(Path.of("/var/run/postgresql"));
+        assertThat(c.daemon().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void minimalConfigGetsDocumentedDefaults() {
+        PgwardenConfig c = loader.parse(MINIMAL, "t").config();
+        assertThat(c.postgres().connection().port()).isEqualTo(5432);
+        assertThat(c.postgres().pool().maxSize()).isEqualTo(4);
+        assertThat(c.postgres().retry().maxAttempts()).isEqualTo(5);
+        assertThat(c.admin().listen().getPort()).isEqualTo(9816);
+        assertThat(c.compression().algorithm()).isEqualTo(CompressionConfig.Algorithm.ZSTD);
+        assertThat(c.schedules().healthCheck()).contains("0 * * * * ?");
+        assertThat(c.logging().format()).isEqualTo(LoggingConfig.Format.TEXT);
+    }
+
+    @Test
+    void everyProblemIsReportedTogetherWithItsPath() {
+        String yaml = """
+                stanza: main
+                postgres:
+                  data-directory: relative/dir
+                  conection:
+                    port: 5432
+                repository:
+                  type: s3
+                  s3:
+                    bucket: ""
+                    part-size: 16MB
+                encryption:
+                  provider: local
+                  local:
+                    key-file: /etc/pgwarden/repository.key
+                """;
+        assertThatThrownBy(() -> loader.parse(yaml, "bad.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).containsExactlyInAnyOrder(
+                            "postgres.data-directory: expected an absolute path, got 'relative/dir'",
+                            "postgres.conection: unknown key (did you mean 'connection'?)",
+                            "repository.s3.bucket: must not be empty",
+                            "repository.s3.part-size: expected a size such as '16MiB' (units B, KiB, MiB, GiB, TiB),"
+                                    + " got '16MB' (binary units only: KiB, MiB, GiB, TiB)");
+                    assertThat(e.getMessage()).contains("bad.yaml").contains("4 problems");
+                    assertThat(e.errorCode().exitCode()).isEqualTo(2);
+                });
+    }
+
+    @Test
+    void fiveFieldCrontabIsRefusedWithItsQuartzForm() {
+        String yaml = MINIMAL + "schedules:\n  health-check: \"0 2 * * *\"\n";
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("schedules.health-check: '0 2 * * *' has 5 fields")
+                        .contains("write '0 0 2 * * ?'"));
+    }
+
+    @Test
+    void invalidCronNamesTheValidatorsReason() {
+        String yaml = MINIMAL + "schedules:\n  health-check: \"0 bad * * * ?\"\n";
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).containsExactly(
+                        "schedules.health-check: invalid cron expression '0 bad * * * ?': bad field"));
+    }
+
+    @Test
+    void secretsAreReferencesAndNeverEchoed() {
+        String yaml = MINIMAL.replace("  data-directory: /var/lib/postgresql/15/main",
+                "  data-directory: /var/lib/postgresql/15/main\n  connection:\n    password: hunter2-pasted");
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).singleElement().asString().startsWith("postgres.connection.password: expected a secret reference");
+            assertThat(e.getMessage()).doesNotContain("hunter2");
+        });
+        String ok = MINIMAL.replace("  data-directory: /var/lib/postgresql/15/main",
+                "  data-directory: /var/lib/postgresql/15/main\n  connection:\n    password: env:PGWARDEN_PG_PASSWORD");
+        ConfigLoader.Loaded loaded = loader.parse(ok, "t");
+        assertThat(loaded.effectiveYaml()).contains("password: env:PGWARDEN_PG_PASSWORD");
+    }
+
+    @Test
+    void unknownTopLevelSectionSuggestsTheNearest() {
+        assertThatThrownBy(() -> loader.parse(MINIMAL + "schedule:\n  timezone: UTC\n", "t"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("schedule: unknown key (did you mean 'schedules'?)"));
+    }
+
+    @Test
+    void typeSpecificSectionsMustMatchTheType() {
+        String yaml = MINIMAL.replace("    path: /var/lib/pgwarden/repository",
+                "    path: /var/lib/pgwarden/repository\n  s3:\n    bucket: b");
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).containsExactly(
+                        "repository.s3: not used when repository.type is 'filesystem'; remove it"));
+    }
+
+    @Test
+    void encryptionCannotBeTurnedOff() {
+        String yaml = MINIMAL.replace("  provider: local", "  provider: none");
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).contains("encryption.provider: expected one of 'local', 'kms', got 'none'"));
+    }
+
+    @Test
+    void nonLoopbackAdminListenerNeedsExplicitConsent() {
+        String yaml = MINIMAL + "admin:\n  listen: 0.0.0.0:9816\n";
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString().startsWith("admin.listen: '0.0.0.0' is not a loopback"));
+        assertThat(loader.parse(yaml + "  allow-remote: true\n", "t").config().admin().allowRemote()).isTrue();
+    }
+
+    @Test
+    void badYamlAndEmptyFilesAreClearErrors() {
+        assertThatThrownBy(() -> loader.parse("stanza: [unclosed", "t")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML at line");
+        assertThatThrownBy(() -> loader.parse("", "t")).hasMessageContaining("the file is empty");
+        assertThatThrownBy(() -> loader.load(Path.of("/nonexistent/pgwarden.yaml")))
+                .hasMessageContaining("'/nonexistent/pgwarden.yaml' does not exist");
+    }
+
+    @Test
+    void effectiveConfigShowsDefaults() {
+        String shown = loader.parse(MINIMAL, "t").effectiveYaml();
+        assertThat(shown).contains("shutdown-grace: 30s").contains("max-size: 4").contains("listen: 127.0.0.1:9816")
+                .contains("key-file: /etc/pgwarden/repository.key");
+    }
+}

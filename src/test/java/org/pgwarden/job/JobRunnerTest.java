@@ -1,0 +1,135 @@
+package org.pgwarden.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.testing.LogCapture;
+import org.pgwarden.testing.RecordingMetrics;
+import org.junit.jupiter.api.Test;
+
+class JobRunnerTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-24T02:00:00Z"), ZoneOffset.UTC);
+    private final JobRunner runner = new JobRunner("main", clock, metrics);
+
+    private static Job job(String kind, Job body) {
+        return new Job() {
+            @Override
+            public String kind() {
+                return kind;
+            }
+
+            @Override
+            public JobResult run(JobContext context) throws Exception {
+                return body.run(context);
+            }
+        };
+    }
+
+    @Test
+    void successIsAMetricAndOneLogLineWithTheRunId() {
+        try (LogCapture logs = LogCapture.of(JobRunner.class.getName())) {
+            JobOutcome o = runner.run(job("demo", ctx -> new JobResult(42, "did it")), JobTrigger.CLI);
+            assertThat(o.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(o.bytes()).isEqualTo(42);
+            assertThat(metrics.counter(MeterNames.JOB_RUNS, "kind", "demo", "outcome", "succeeded")).isEqualTo(1.0);
+            assertThat(metrics.gauge(MeterNames.JOB_LAST_SUCCESS, "kind", "demo"))
+                    .isEqualTo(Instant.parse("2026-11-24T02:00:00Z").getEpochSecond());
+            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().startsWith("job finished")).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getMDCPropertyMap()).containsEntry("job", "demo").containsEntry("runId", o.runId())
+                                .containsEntry("stanza", "main");
+                        assertThat(e.getFormattedMessage()).contains("outcome=succeeded").contains("bytes=42");
+                    });
+        }
+    }
+
+    @Test
+    void anyThrowableBecomesAFailedOutcomeWithItsCode() {
+        JobOutcome o = runner.run(job("boom", ctx -> {
+            throw new PgwardenException(ErrorCode.REPO_UNREACHABLE, "bucket 'b' unreachable");
+        }), JobTrigger.SCHEDULE);
+        assertThat(o.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(o.errorCode()).contains(ErrorCode.REPO_UNREACHABLE);
+        assertThat(o.message()).contains("bucket 'b' unreachable");
+        assertThat(metrics.counter(MeterNames.JOB_RUNS, "kind", "boom", "outcome", "failed")).isEqualTo(1.0);
+
+        JobOutcome err = runner.run(job("oom", ctx -> {
+            throw new StackOverflowError();
+        }), JobTrigger.SCHEDULE);
+        assertThat(err.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(err.errorCode()).contains(ErrorCode.INTERNAL);
+    }
+
+    @Test
+    void aBrokenJobObjectStillCannotEscapeTheBoundary() {
+        Job broken = new Job() {
+            @Override
+            public String kind() {
+                throw new IllegalStateException("no kind");
+            }
+
+            @Override
+            public JobResult run(JobContext context) {
+                return null;
+            }
+        };
+        assertThat(runner.run(broken, JobTrigger.CLI).status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aRunThatFindsItsLockHeldIsSkippedVisibly() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Job slow = job("backup", ctx -> {
+            started.countDown();
+            release.await();
+            return JobResult.of("ok");
+        });
+        CompletableFuture<JobOutcome> first = CompletableFuture.supplyAsync(() -> runner.run(slow, JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        JobOutcome second = runner.run(slow, JobTrigger.SCHEDULE);
+        assertThat(second.status()).isEqualTo(JobStatus.SKIPPED);
+        assertThat(second.errorCode()).contains(ErrorCode.LOCK_HELD);
+        assertThat(second.message()).contains("lock 'backup' is held");
+        assertThat(metrics.counter(MeterNames.JOB_RUNS, "kind", "backup", "outcome", "skipped")).isEqualTo(1.0);
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void cancellationInterruptsABlockedJobAndIsRecorded() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        Job blocked = job("blocked", ctx -> {
+            started.countDown();
+            new CountDownLatch(1).await();
+            return JobResult.of("never");
+        });
+        CompletableFuture<JobOutcome> run = CompletableFuture.supplyAsync(() -> runner.run(blocked, JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        runner.refuseNewRuns("stopping");
+        runner.cancelAll("test stop");
+        assertThat(runner.awaitIdle(Duration.ofSeconds(5))).isTrue();
+        JobOutcome o = run.get(5, TimeUnit.SECONDS);
+        assertThat(o.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(runner.run(job("later", ctx -> JobResult.of("x")), JobTrigger.CLI).status())
+                .isEqualTo(JobStatus.SKIPPED);
+    }
+
+    @Test
+    void runIdsSortByTime() {
+        String a = JobRunner.newRunId(Instant.parse("2026-11-24T02:00:00Z"));
+        String b = JobRunner.newRunId(Instant.parse("2026-11-24T02:00:01Z"));
+        assertThat(a).startsWith("20261124T020000Z-");
+        assertThat(a.compareTo(b)).isNegative();
+    }
+}
