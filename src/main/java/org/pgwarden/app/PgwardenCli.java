@@ -80,7 +80,11 @@ public final class PgwardenCli {
                         .filter(s -> !s.isBlank()).map(Path::of))
                 .orElseThrow(() -> new PgwardenException(ErrorCode.USAGE, "no configuration file given",
                         "pass --config FILE or set PGWARDEN_CONFIG", null));
-        return new ConfigLoader(new QuartzCronValidator()).load(file);
+        return loader().load(file);
+    }
+
+    ConfigLoader loader() {
+        return new ConfigLoader(new QuartzCronValidator());
     }
 
     /** Root without a subcommand: show usage, exit 2. */
