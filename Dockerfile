@@ -21,6 +21,7 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
 # eclipse-temurin images are Ubuntu based. The distribution's own PostgreSQL packages cover
 # one major only, so the server and client binaries of PG_MAJOR come from the PostgreSQL
 # project's apt repository (apt.postgresql.org), which carries every supported major.
+# pgwarden starts its own clusters (drills), so the packaged "main" cluster is not created.
 FROM eclipse-temurin:17-jre
 ARG PG_MAJOR=15
 
@@ -33,7 +34,6 @@ RUN set -eux; \
     . /etc/os-release; \
     echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" \
         > /etc/apt/sources.list.d/pgdg.list; \
-    # pgwarden starts its own clusters (drills); the packaged "main" cluster is not wanted.
     install -d /etc/postgresql-common/createcluster.d; \
     echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/pgwarden.conf; \
     apt-get update; \
