@@ -56,6 +56,8 @@ final class DemoCommand implements Callable<Integer> {
         Daemon daemon = null;
         LocalCluster cluster = null;
         try {
+            // The cluster runs as the postgres OS user when we are root: it must reach its directory.
+            Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             out.println("pgwarden demo: work directory " + work);
             out.flush();
             cluster = LocalCluster.start(LocalCluster.options().parentDirectory(work).dataChecksums(true)
