@@ -34,6 +34,10 @@ public enum ErrorCode {
     REPO_OBJECT_EXISTS("PGW033", ExitCode.CONFLICT, false),
     REPO_REQUEST_INVALID("PGW034", ExitCode.FAILED, false),
     REPO_IO("PGW035", ExitCode.FAILED, false),
+    /** A write was attempted through a read-only view of the repository (verify, dry run). */
+    REPO_READ_ONLY("PGW036", ExitCode.USAGE, false),
+    /** The source stream handed to a put failed; nothing was stored. */
+    REPO_SOURCE_FAILED("PGW037", ExitCode.FAILED, false),
 
     KEY_UNAVAILABLE("PGW040", ExitCode.DEPENDENCY, true),
     KEY_ACCESS_DENIED("PGW041", ExitCode.DEPENDENCY, false),

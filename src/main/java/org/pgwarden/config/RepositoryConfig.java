@@ -16,9 +16,21 @@ public sealed interface RepositoryConfig {
     record Filesystem(Path path) implements RepositoryConfig {
     }
 
+    /** Object Lock retention applied to every object written: a mode and a number of days. */
+    record ObjectLock(LockMode mode, int days) {
+    }
+
+    /** S3's two retention modes: governance can be lifted with a special permission, compliance cannot. */
+    enum LockMode { GOVERNANCE, COMPLIANCE }
+
     /**
      * An S3 bucket, or an S3-compatible store through {@code endpoint} and {@code pathStyle}.
      * Credentials come from the AWS default provider chain unless both keys are given here.
+     *
+     * @param sseKmsKeyId       when present, every object is written with SSE-KMS under this key
+     * @param objectLock        when present, every object is written with this retention
+     * @param conditionalCreate the store honours {@code If-None-Match: *} on writes (AWS S3 does); when
+     *                          false, create falls back to a check-then-write that can race
      */
     record S3(
             String bucket,
@@ -31,7 +43,10 @@ public sealed interface RepositoryConfig {
             Optional<SecretRef> secretAccessKey,
             ByteSize partSize,
             int maxConcurrency,
-            RetryPolicy retry) implements RepositoryConfig {
+            RetryPolicy retry,
+            Optional<String> sseKmsKeyId,
+            Optional<ObjectLock> objectLock,
+            boolean conditionalCreate) implements RepositoryConfig {
     }
 
     static RepositoryConfig bind(ConfigNode n) {
@@ -74,14 +89,36 @@ public sealed interface RepositoryConfig {
             ByteSize partSize = s.size("part-size", ByteSize.ofMiB(16), ByteSize.ofMiB(5), ByteSize.parse("5GiB"));
             int concurrency = s.integer("max-concurrency", 4, 1, 64);
             RetryPolicy retry = PostgresConfig.bindRetry(s.section("retry"));
+            Optional<String> kmsKey = s.optionalString("sse-kms-key-id");
+            Optional<ObjectLock> lock = bindObjectLock(s);
+            boolean conditionalCreate = s.bool("conditional-create", true);
             s.done();
             result = new S3(bucket, prefix, region, endpoint, pathStyle, storageClass, keyId, secret, partSize,
-                    concurrency, retry);
+                    concurrency, retry, kmsKey, lock, conditionalCreate);
             if (n.has("filesystem")) {
                 n.problem("filesystem", "not used when repository.type is 's3'; remove it");
             }
         }
         n.done();
         return result;
+    }
+
+    /** {@code object-lock: {mode: governance|compliance, days: N}}; absent means no retention. */
+    private static Optional<ObjectLock> bindObjectLock(ConfigNode s) {
+        if (!s.has("object-lock")) {
+            s.section("object-lock");
+            return Optional.empty();
+        }
+        ConfigNode l = s.section("object-lock");
+        LockMode mode = l.choice("mode", null, LockMode.class);
+        if (mode == null && !l.has("mode")) {
+            l.problem("mode", "must not be empty (one of " + ConfigNode.choices(LockMode.class) + ")");
+        }
+        if (!l.has("days")) {
+            l.problem("days", "must not be empty (retention in days, 1 to 36500)");
+        }
+        int days = l.integer("days", 1, 1, 36500);
+        l.done();
+        return mode == null ? Optional.empty() : Optional.of(new ObjectLock(mode, days));
     }
 }

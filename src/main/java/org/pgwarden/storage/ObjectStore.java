@@ -47,6 +47,14 @@ public interface ObjectStore extends AutoCloseable {
     /** Deletes the given keys in batches; keys that do not exist are not an error. */
     void delete(Collection<ObjectKey> keys);
 
+    /**
+     * A view of this store that reads through and fails every write with {@code REPO_READ_ONLY};
+     * closing the view leaves this store open.
+     */
+    default ObjectStore readOnly() {
+        return new ReadOnlyObjectStore(this);
+    }
+
     @Override
     void close();
 }
