@@ -50,6 +50,8 @@ public enum ErrorCode {
     INTEGRITY_CHECKSUM("PGW053", ExitCode.INTEGRITY, false),
     INTEGRITY_WRONG_KEY("PGW054", ExitCode.INTEGRITY, false),
     INTEGRITY_WRONG_STANZA("PGW055", ExitCode.INTEGRITY, false),
+    /** An object or keyring entry names a data key id that the repository's keyring does not hold. */
+    INTEGRITY_UNKNOWN_KEY("PGW056", ExitCode.INTEGRITY, false),
 
     LOCK_HELD("PGW060", ExitCode.CONFLICT, false),
 

@@ -1,0 +1,69 @@
+package org.pgwarden.codec;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+
+/**
+ * zstd through zstd-jni. The "no finalizer" stream classes are used because every stream here is
+ * closed explicitly; finalizers would only delay freeing the native contexts.
+ */
+final class ZstdCodec implements Codec {
+    /** Level used when none is configured; chosen from bench/pipeline.sh figures (see docs). */
+    static final int DEFAULT_LEVEL = 1;
+    static final int MIN_LEVEL = -7;
+    static final int MAX_LEVEL = 19;
+
+    private final int level;
+
+    ZstdCodec(int level) {
+        if (level < MIN_LEVEL || level > MAX_LEVEL) {
+            throw new IllegalArgumentException("zstd level " + level + " outside " + MIN_LEVEL + ".." + MAX_LEVEL);
+        }
+        this.level = level;
+    }
+
+    @Override
+    public int id() {
+        return ID_ZSTD;
+    }
+
+    @Override
+    public String describe() {
+        return "zstd-" + level;
+    }
+
+    @Override
+    public OutputStream compress(OutputStream out) {
+        try {
+            ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, level);
+            // A checksum inside the frame would duplicate the AEAD tag and the plaintext SHA-256.
+            z.setChecksum(false);
+            return z;
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to start zstd compression", e);
+        }
+    }
+
+    @Override
+    public InputStream decompress(InputStream in) {
+        try {
+            ZstdInputStreamNoFinalizer z = new ZstdInputStreamNoFinalizer(in);
+            // Refuse a stream that ends inside a frame instead of returning a short result.
+            z.setContinuous(false);
+            return z;
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.INTEGRITY_HEADER, "unable to start zstd decompression", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,126 @@
+package org.pgwarden.crypto;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.pgwarden.codec.Codec;
+import org.pgwarden.storage.ObjectKey;
+
+/**
+ * Seals what is written to it: plaintext → SHA-256 → compress → encrypt → {@code sink}, with the
+ * header in front and the trailer behind. Memory is bounded by one AEAD segment plus the codec's
+ * window. {@link #close()} finishes the object and closes the sink; {@link #result()} is
+ * available afterwards.
+ */
+public final class SealingOutputStream extends OutputStream {
+    private final MessageDigest digest;
+    private final CountingOutputStream counted;
+    private final OutputStream sink;
+    private final OutputStream chain;
+    private long plaintextBytes;
+    private SealResult result;
+    private boolean closed;
+
+    SealingOutputStream(OutputStream sink, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec)
+            throws IOException {
+        this.sink = sink;
+        this.digest = sha256();
+        ObjectHeader header = new ObjectHeader(ObjectFormat.AEAD_AES256_GCM_HKDF_1MB, codec.id(), key.keyId(),
+                repositoryId, ObjectFormat.keyCheck(key));
+        byte[] headerBytes = header.encode();
+        sink.write(headerBytes);
+        this.counted = new CountingOutputStream(sink);
+        OutputStream encrypting;
+        try {
+            encrypting = ObjectFormat.streamingAead(key)
+                    .newEncryptingStream(counted, ObjectFormat.associatedData(headerBytes, objectKey));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("unable to start encrypting '" + objectKey + "'", e);
+        }
+        this.chain = codec.compress(encrypting);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("sealed object already closed");
+        }
+        digest.update(b, off, len);
+        plaintextBytes += len;
+        chain.write(b, off, len);
+    }
+
+    /** Flushing would only cut segments short; data is written when a segment is full or at close. */
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            chain.close();
+            ByteBuffer trailer = ByteBuffer.allocate(ObjectFormat.TRAILER_BYTES);
+            trailer.put(ObjectFormat.TRAILER_MAGIC).putLong(counted.count);
+            sink.write(trailer.array());
+            result = new SealResult(plaintextBytes,
+                    ObjectFormat.HEADER_BYTES + counted.count + ObjectFormat.TRAILER_BYTES, digest.digest());
+        } finally {
+            sink.close();
+        }
+    }
+
+    /** Sizes and the plaintext SHA-256; only after {@link #close()}. */
+    public SealResult result() {
+        if (result == null) {
+            throw new IllegalStateException("sealed object not closed yet");
+        }
+        return result;
+    }
+
+    /** Counts ciphertext bytes and keeps the codec/AEAD from closing the sink before the trailer. */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}
