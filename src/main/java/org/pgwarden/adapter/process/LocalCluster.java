@@ -1,6 +1,7 @@
 package org.pgwarden.adapter.process;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.pgwarden.adapter.process.PgBinaries.Program;
 import org.pgwarden.common.ErrorCode;
@@ -274,11 +278,11 @@ public final class LocalCluster implements AutoCloseable {
 
     private static boolean exited(ProcessHandle process, Duration wait) {
         try {
-            process.onExit().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            process.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             return false;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new PgwardenException(ErrorCode.INTERNAL, "unable to wait for process " + process.pid(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -471,8 +475,8 @@ public final class LocalCluster implements AutoCloseable {
                     Files.deleteIfExists(p);
                 }
                 return;
-            } catch (IOException | java.io.UncheckedIOException e) {
-                last = e instanceof IOException io ? io : ((java.io.UncheckedIOException) e).getCause();
+            } catch (IOException | UncheckedIOException e) {
+                last = e instanceof IOException io ? io : ((UncheckedIOException) e).getCause();
                 sleepQuietly();
             }
         }

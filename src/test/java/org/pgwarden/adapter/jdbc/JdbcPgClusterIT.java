@@ -142,6 +142,26 @@ class JdbcPgClusterIT {
     }
 
     @Test
+    void missingSocketFileIsUnreachableAndNamesTheSocket() throws IOException {
+        int closedPort = closedPort();
+        PostgresConfig config = withConnection(pg.postgresConfig(true, THREE_QUICK_ATTEMPTS),
+                new PostgresConfig.Connection("127.0.0.1", Optional.of(pg.cluster().socketDirectory()), closedPort,
+                        "postgres", "postgres", Optional.empty(), Duration.ofSeconds(2), Duration.ofMinutes(1), "pgwarden"));
+        RecordingMetrics metrics = new RecordingMetrics();
+
+        try (JdbcPgCluster cluster = new JdbcPgCluster(config, Map.of(), metrics)) {
+            assertThatThrownBy(cluster::openDedicatedConnection)
+                    .isInstanceOfSatisfying(PgwardenException.class, e -> {
+                        assertThat(e.errorCode()).isEqualTo(ErrorCode.PG_UNREACHABLE);
+                        assertThat(e.getMessage())
+                                .contains("socket '" + pg.cluster().socketDirectory().resolve(".s.PGSQL." + closedPort) + "'")
+                                .contains("SQLSTATE 08001");
+                    });
+        }
+        assertThat(metrics.total(MeterNames.DEPENDENCY_ATTEMPT_FAILURES, "code", "PGW020")).isEqualTo(3.0);
+    }
+
+    @Test
     void missingDatabaseFailsAfterOneAttempt() {
         PostgresConfig base = pg.postgresConfig(false, THREE_QUICK_ATTEMPTS);
         PostgresConfig.Connection c = base.connection();
