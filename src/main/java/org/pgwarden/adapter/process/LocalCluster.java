@@ -1,6 +1,7 @@
 package org.pgwarden.adapter.process;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.pgwarden.adapter.process.PgBinaries.Program;
 import org.pgwarden.common.ErrorCode;
@@ -258,25 +262,42 @@ public final class LocalCluster implements AutoCloseable {
                 "-D", dataDirectory.toString(), "-m", "immediate", "-w",
                 "-t", Long.toString(STOP_TIMEOUT.toSeconds()), "stop"), baseDirectory, STOP_TIMEOUT.plusSeconds(10));
         Optional<ProcessHandle> postmaster = ProcessHandle.of(pid.getAsLong());
-        if (r.exitCode() != 0 || postmaster.map(ProcessHandle::isAlive).orElse(false)) {
+        if (postmaster.isEmpty()) {
+            return;
+        }
+        if (r.exitCode() != 0) {
             LOG.warn("pg_ctl stop for '{}' exited with {}; killing postmaster {}: {}", dataDirectory, r.exitCode(),
                     pid.getAsLong(), r.output());
-            postmaster.ifPresent(this::kill);
+            kill(postmaster.get());
+        } else if (!exited(postmaster.get(), Duration.ofSeconds(5))) {
+            // pg_ctl waits for postmaster.pid to vanish, which happens just before the process ends
+            LOG.warn("postmaster {} of '{}' still runs after pg_ctl stop; killing it", pid.getAsLong(), dataDirectory);
+            kill(postmaster.get());
+        }
+    }
+
+    private static boolean exited(ProcessHandle process, Duration wait) {
+        try {
+            process.onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new PgwardenException(ErrorCode.INTERNAL, "unable to wait for process " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgwardenException(ErrorCode.CANCELLED, "interrupted while waiting for process " + process.pid(), e);
         }
     }
 
     private void kill(ProcessHandle process) {
         List<ProcessHandle> children = process.children().toList();
         process.destroyForcibly();
+        // backends would exit on their own once they notice the postmaster is gone; do not wait for that
         children.forEach(ProcessHandle::destroyForcibly);
-        try {
-            process.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        if (!exited(process, Duration.ofSeconds(10))) {
             throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED,
-                    "postmaster " + process.pid() + " of '" + dataDirectory + "' did not exit after SIGKILL", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgwardenException(ErrorCode.CANCELLED, "interrupted while stopping '" + dataDirectory + "'", e);
+                    "postmaster " + process.pid() + " of '" + dataDirectory + "' did not exit after SIGKILL");
         }
     }
 
@@ -454,8 +475,8 @@ public final class LocalCluster implements AutoCloseable {
                     Files.deleteIfExists(p);
                 }
                 return;
-            } catch (IOException | java.io.UncheckedIOException e) {
-                last = e instanceof IOException io ? io : ((java.io.UncheckedIOException) e).getCause();
+            } catch (IOException | UncheckedIOException e) {
+                last = e instanceof IOException io ? io : ((UncheckedIOException) e).getCause();
                 sleepQuietly();
             }
         }

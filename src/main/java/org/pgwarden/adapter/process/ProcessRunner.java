@@ -1,6 +1,9 @@
 package org.pgwarden.adapter.process;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +33,8 @@ public final class ProcessRunner {
     private static final int KEPT_LINES = 200;
     /** Lines quoted in an error message. */
     private static final int QUOTED_LINES = 15;
+    /** Characters kept of one line. */
+    private static final int MAX_LINE = 1000;
 
     /** What a finished program left behind. */
     public record Result(int exitCode, List<String> lastLines) {
@@ -89,7 +94,7 @@ public final class ProcessRunner {
         ProcessBuilder pb = new ProcessBuilder(full)
                 .directory(workingDirectory.toFile())
                 .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // messages are parsed by people, not code, but keep them in one language
         Map<String, String> env = pb.environment();
         env.put("LC_MESSAGES", "C");
@@ -147,21 +152,33 @@ public final class ProcessRunner {
 
         @Override
         public void run() {
-            try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    synchronized (lines) {
-                        if (lines.size() == KEPT_LINES) {
-                            lines.removeFirst();
-                        }
-                        lines.addLast(line.length() > 1000 ? line.substring(0, 1000) + "..." : line);
+            try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                // read by character so one endless line cannot grow without bound either
+                StringBuilder line = new StringBuilder();
+                int ch;
+                while ((ch = reader.read()) != -1) {
+                    if (ch == '\n') {
+                        keep(line.toString());
+                        line.setLength(0);
+                    } else if (line.length() < MAX_LINE) {
+                        line.append((char) ch);
                     }
+                }
+                if (line.length() > 0) {
+                    keep(line.toString());
                 }
             } catch (IOException e) {
                 // the stream closes when the process is killed; what was read is still reported
-                synchronized (lines) {
-                    lines.addLast("(output ended: " + e.getMessage() + ")");
+                keep("(output ended: " + e.getMessage() + ")");
+            }
+        }
+
+        private void keep(String line) {
+            synchronized (lines) {
+                if (lines.size() == KEPT_LINES) {
+                    lines.removeFirst();
                 }
+                lines.addLast(line);
             }
         }
 
