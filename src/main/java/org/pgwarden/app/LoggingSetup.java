@@ -36,6 +36,13 @@ final class LoggingSetup {
         if (config.format() == LoggingConfig.Format.JSON) {
             JsonEncoder json = new JsonEncoder();
             json.setContext(ctx);
+            // One self-contained object per line: the formatted message, not a template and arguments.
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            json.setWithArguments(false);
+            json.setWithContext(false);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
             json.start();
             inner = json;
         } else {

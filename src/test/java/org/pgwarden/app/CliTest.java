@@ -29,7 +29,7 @@ class CliTest {
             assertThat(r.exitCode()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: pgwarden " + command);
         }
-        assertThat(CliRun.run("config", "show", "--help").out()).contains("secrets only as references");
+        assertThat(CliRun.run("config", "show", "--help").out()).contains("Print the effective configuration");
     }
 
     @Test

@@ -63,7 +63,7 @@ class DaemonProcessIT {
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
                 notify.receive(packet);
                 assertThat(new String(buf, 0, packet.getLength(), StandardCharsets.UTF_8)).contains("STOPPING=1");
-                assertThat(daemon.transcript()).contains("\"message\":\"daemon stopped\"")
+                assertThat(daemon.transcript()).contains("\"formattedMessage\":\"daemon stopped\"")
                         .contains("SIGTERM received");
             }
         }

@@ -19,6 +19,8 @@ class DemoIT {
 
     @Test
     void demoServesMetricsAndReadinessThenRemovesEverything() throws Exception {
+        // The cluster runs as the postgres OS user when tests run as root: it must traverse this directory.
+        Files.setPosixFilePermissions(parent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Distribution demo = Distribution.start(Map.of(), List.of("demo", "--work-dir", parent.toString()))) {
             String workLine = demo.awaitLine(l -> l.startsWith("pgwarden demo: work directory "), Duration.ofSeconds(60));
             Path work = Path.of(workLine.substring("pgwarden demo: work directory ".length()));

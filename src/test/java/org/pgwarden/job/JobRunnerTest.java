@@ -21,7 +21,12 @@ class JobRunnerTest {
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-24T02:00:00Z"), ZoneOffset.UTC);
     private final JobRunner runner = new JobRunner("main", clock, metrics);
 
-    private static Job job(String kind, Job body) {
+    @FunctionalInterface
+    private interface Body {
+        JobResult run(JobContext context) throws Exception;
+    }
+
+    private static Job job(String kind, Body body) {
         return new Job() {
             @Override
             public String kind() {

@@ -1,16 +1,12 @@
 package org.pgwarden.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -20,24 +16,12 @@ import java.util.function.Predicate;
  */
 public final class Distribution implements AutoCloseable {
     private final Process process;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final StringBuffer transcript = new StringBuffer();
+    private final Path output;
+    private int consumed;
 
-    private Distribution(Process process) {
+    private Distribution(Process process, Path output) {
         this.process = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    transcript.append(line).append('\n');
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                transcript.append("[output closed: ").append(e).append("]\n");
-            }
-        }, "distribution-output");
-        reader.setDaemon(true);
-        reader.start();
+        this.output = output;
     }
 
     public static Path launcher() {
@@ -48,46 +32,55 @@ public final class Distribution implements AutoCloseable {
         return p;
     }
 
-    /** Starts {@code bin/pgwarden args...} with stdout and stderr merged. */
+    /**
+     * Starts {@code bin/pgwarden args...} with stdout and stderr merged into a file (reading the
+     * pipe directly races with the JDK closing it when the process exits, losing the last lines).
+     */
     public static Distribution start(Map<String, String> env, List<String> args) throws IOException {
         List<String> command = new java.util.ArrayList<>();
         command.add(launcher().toString());
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Path output = Files.createTempFile("pgwarden-output-", ".log");
+        output.toFile().deleteOnExit();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().putAll(env);
-        return new Distribution(pb.start());
+        return new Distribution(pb.start(), output);
     }
 
-    /** Waits for a line matching {@code wanted}; fails with the transcript otherwise. */
+    /** Waits for a line matching {@code wanted} after the last one returned; fails with the transcript otherwise. */
     public String awaitLine(Predicate<String> wanted, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(100, TimeUnit.MILLISECONDS);
-            if (line != null && wanted.test(line)) {
-                return line;
+        while (true) {
+            boolean alive = process.isAlive();
+            List<String> lines = transcript().lines().toList();
+            // The last line may still be half written unless the process has ended.
+            int complete = alive && !transcript().endsWith("\n") ? lines.size() - 1 : lines.size();
+            for (; consumed < complete; consumed++) {
+                if (wanted.test(lines.get(consumed))) {
+                    return lines.get(consumed++);
+                }
             }
-            if (line == null && !process.isAlive() && lines.isEmpty()) {
-                break;
+            if (!alive || System.nanoTime() > deadline) {
+                throw new AssertionError("no matching line within " + timeout.toSeconds() + "s"
+                        + (alive ? "" : " (process exited with " + process.exitValue() + ")") + "; output:\n"
+                        + transcript());
             }
+            TimeUnit.MILLISECONDS.sleep(100);
         }
-        throw new AssertionError("no matching line within " + timeout.toSeconds() + "s; output so far:\n" + transcript);
     }
 
     /** Sends SIGTERM (what systemd sends) and waits for the exit code. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("process did not exit within " + timeout.toSeconds() + "s after SIGTERM; output:\n"
-                    + transcript);
-        }
-        return process.exitValue();
+        return waitFor(timeout);
     }
 
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("process did not exit within " + timeout.toSeconds() + "s; output:\n" + transcript);
+            throw new AssertionError("process did not exit within " + timeout.toSeconds() + "s; output:\n"
+                    + transcript());
         }
-        Thread.sleep(100);
         return process.exitValue();
     }
 
@@ -95,13 +88,23 @@ public final class Distribution implements AutoCloseable {
         return process.pid();
     }
 
+    /** Everything the process printed so far. */
     public String transcript() {
-        return transcript.toString();
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError("unable to read the process output: " + e, e);
+        }
     }
 
     @Override
     public void close() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        try {
+            Files.deleteIfExists(output);
+        } catch (IOException e) {
+            // a leftover temp file is harmless; deleteOnExit retries
+        }
     }
 }

@@ -77,8 +77,11 @@ public final class JdbcPgCluster implements PgCluster {
 
     @Override
     public PgServerInfo serverInfo() {
-        return withConnection(c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SERVER_INFO_SQL)) {
+        // A direct connection rather than the pool: a probe must fail within connect-timeout with
+        // the driver's own SQLSTATE, not wait out the pool's connection-timeout on a dead server.
+        return retrier.run("query " + errors.where(), () -> {
+            try (Connection c = connectOnce(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(SERVER_INFO_SQL)) {
                 if (!rs.next()) {
                     throw new PgwardenException(ErrorCode.PG_QUERY_FAILED,
                             "server information query returned no row on " + errors.where());
@@ -93,6 +96,8 @@ public final class JdbcPgCluster implements PgCluster {
                         rs.getBoolean(7),
                         rs.getLong(8),
                         Optional.ofNullable(rs.getString(9)));
+            } catch (SQLException e) {
+                throw errors.queryFailed(e);
             }
         });
     }
@@ -117,18 +122,21 @@ public final class JdbcPgCluster implements PgCluster {
 
     @Override
     public Connection openDedicatedConnection() {
-        return retrier.run("connect to " + errors.where(), () -> {
-            try {
-                Connection c = driver.connect(settings.url(), settings.properties());
-                if (c == null) {
-                    throw new PgwardenException(ErrorCode.INTERNAL,
-                            "the PostgreSQL driver did not accept the URL for " + errors.where());
-                }
-                return c;
-            } catch (SQLException e) {
-                throw errors.connectFailed(e);
+        return retrier.run("connect to " + errors.where(), this::connectOnce);
+    }
+
+    /** One physical connection attempt, failures translated. */
+    private Connection connectOnce() {
+        try {
+            Connection c = driver.connect(settings.url(), settings.properties());
+            if (c == null) {
+                throw new PgwardenException(ErrorCode.INTERNAL,
+                        "the PostgreSQL driver did not accept the URL for " + errors.where());
             }
-        });
+            return c;
+        } catch (SQLException e) {
+            throw errors.connectFailed(e);
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +29,12 @@ import org.pgwarden.metrics.Metrics;
 public final class MicrometerMetrics implements Metrics, AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Map<String, Info> infos = new ConcurrentHashMap<>();
+    private final String stanza;
     private JvmGcMetrics gcMetrics;
 
     public MicrometerMetrics(String stanza, boolean jvm) {
+        this.stanza = stanza;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("stanza", stanza);
         if (jvm) {
@@ -52,6 +56,10 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
 
     @Override
     public void set(String name, double value, String... tags) {
+        if (name.endsWith("_info")) {
+            setInfo(name, value, tags);
+            return;
+        }
         String id = name + Tags.of(tags);
         AtomicLong holder = gauges.computeIfAbsent(id, k -> {
             AtomicLong bits = new AtomicLong(Double.doubleToLongBits(value));
@@ -59,6 +67,29 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
             return bits;
         });
         holder.set(Double.doubleToLongBits(value));
+    }
+
+    /**
+     * {@code *_info} series are Prometheus info metrics (value 1, facts in labels). Micrometer
+     * would export a gauge of that name without its {@code _info} suffix, so they are registered
+     * on the underlying Prometheus registry directly, with the stanza label added by hand.
+     */
+    private void setInfo(String name, double value, String... tags) {
+        String[] labelNames = new String[tags.length / 2 + 1];
+        String[] labelValues = new String[labelNames.length];
+        for (int i = 0; i + 1 < tags.length; i += 2) {
+            labelNames[i / 2] = tags[i];
+            labelValues[i / 2] = tags[i + 1];
+        }
+        labelNames[labelNames.length - 1] = "stanza";
+        labelValues[labelValues.length - 1] = stanza;
+        Info info = infos.computeIfAbsent(name, n -> Info.builder().name(n).help("pgwarden build and runtime")
+                .labelNames(labelNames).register(registry.getPrometheusRegistry()));
+        if (value == 0) {
+            info.remove(labelValues);
+        } else {
+            info.setLabelValues(labelValues);
+        }
     }
 
     @Override

@@ -49,6 +49,7 @@ public final class LocalCluster implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLIENT_TIMEOUT = Duration.ofMinutes(10);
     private static final int START_TRIES = 3;
+    private static final int MAX_SOCKET_PATH = 107;
 
     /** How to create a cluster; every option has a default. */
     public static final class Options {
@@ -105,6 +106,7 @@ public final class LocalCluster implements AutoCloseable {
     private final PgBinaries binaries;
     private final ProcessRunner runner;
     private final Path baseDirectory;
+    private final Path socketDirectory;
     private final Path dataDirectory;
     private final Path logFile;
     private final Thread shutdownHook;
@@ -113,10 +115,12 @@ public final class LocalCluster implements AutoCloseable {
     private volatile long postmasterPid = -1;
     private volatile boolean closed;
 
-    private LocalCluster(PgBinaries binaries, ProcessRunner runner, Path baseDirectory, int port) {
+    private LocalCluster(PgBinaries binaries, ProcessRunner runner, Path baseDirectory, Path socketDirectory,
+            int port) {
         this.binaries = binaries;
         this.runner = runner;
         this.baseDirectory = baseDirectory;
+        this.socketDirectory = socketDirectory;
         this.dataDirectory = baseDirectory.resolve("data");
         this.logFile = baseDirectory.resolve("postgres.log");
         this.port = port;
@@ -145,7 +149,10 @@ public final class LocalCluster implements AutoCloseable {
         binaries.require(Program.INITDB, Program.PG_CTL, Program.POSTGRES);
         ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
         Path base = createBaseDirectory(options.parentDirectory, runner);
-        LocalCluster cluster = new LocalCluster(binaries, runner, base, freePort());
+        // A Unix socket path is limited to 107 bytes; a deep parent directory gets a short one.
+        Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
+        LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             cluster.initdb(options.dataChecksums);
@@ -199,7 +206,7 @@ public final class LocalCluster implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("port", Integer.toString(port));
         all.put("listen_addresses", "127.0.0.1");
-        all.put("unix_socket_directories", baseDirectory.toString());
+        all.put("unix_socket_directories", socketDirectory.toString());
         all.put("wal_level", "replica");
         all.put("max_wal_senders", "4");
         all.put("fsync", "off");
@@ -333,7 +340,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Runs {@code pgbench} against this cluster's {@code postgres} database, e.g. {@code "-i", "-s", "1"}. */
     public ProcessRunner.Result pgbench(String... args) {
         List<String> cmd = new ArrayList<>(List.of(binaries.path(Program.PGBENCH).toString(),
-                "-h", baseDirectory.toString(), "-p", Integer.toString(port), "-U", SUPERUSER));
+                "-h", socketDirectory.toString(), "-p", Integer.toString(port), "-U", SUPERUSER));
         cmd.addAll(List.of(args));
         cmd.add(DATABASE);
         return runner.run(cmd, baseDirectory, CLIENT_TIMEOUT);
@@ -342,7 +349,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Runs SQL through {@code psql}, stopping at the first error. */
     public ProcessRunner.Result psql(String sql) {
         return runner.run(List.of(binaries.path(Program.PSQL).toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                "-h", baseDirectory.toString(), "-p", Integer.toString(port), "-U", SUPERUSER, "-d", DATABASE,
+                "-h", socketDirectory.toString(), "-p", Integer.toString(port), "-U", SUPERUSER, "-d", DATABASE,
                 "-c", sql), baseDirectory, CLIENT_TIMEOUT);
     }
 
@@ -350,13 +357,13 @@ public final class LocalCluster implements AutoCloseable {
         return port;
     }
 
-    /** The temporary directory holding everything; also the Unix socket directory. */
+    /** The temporary directory holding everything; also the Unix socket directory unless its path is too long for one. */
     public Path baseDirectory() {
         return baseDirectory;
     }
 
     public Path socketDirectory() {
-        return baseDirectory;
+        return socketDirectory;
     }
 
     public Path dataDirectory() {
@@ -387,7 +394,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Connection settings over TCP ({@code viaSocket=false}) or the Unix socket. */
     public PostgresConfig.Connection connection(boolean viaSocket, Duration connectTimeout) {
-        return new PostgresConfig.Connection("127.0.0.1", viaSocket ? Optional.of(baseDirectory) : Optional.empty(),
+        return new PostgresConfig.Connection("127.0.0.1", viaSocket ? Optional.of(socketDirectory) : Optional.empty(),
                 port, SUPERUSER, DATABASE, Optional.empty(), connectTimeout, Duration.ofMinutes(5), "pgwarden");
     }
 
@@ -429,6 +436,9 @@ public final class LocalCluster implements AutoCloseable {
         }
         try {
             deleteRecursively(baseDirectory);
+            if (!socketDirectory.equals(baseDirectory)) {
+                deleteRecursively(socketDirectory);
+            }
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = PgwardenException.of(e);
