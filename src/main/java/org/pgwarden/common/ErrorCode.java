@@ -43,6 +43,8 @@ public enum ErrorCode {
     KEY_ACCESS_DENIED("PGW041", ExitCode.DEPENDENCY, false),
     KEY_FILE_INVALID("PGW042", ExitCode.USAGE, false),
     KEY_NOT_FOUND("PGW043", ExitCode.DEPENDENCY, false),
+    /** The key service rejected a request for a reason retrying cannot fix (named in the message). */
+    KEY_REQUEST_INVALID("PGW044", ExitCode.DEPENDENCY, false),
 
     INTEGRITY_HEADER("PGW050", ExitCode.INTEGRITY, false),
     INTEGRITY_AUTHENTICATION("PGW051", ExitCode.INTEGRITY, false),

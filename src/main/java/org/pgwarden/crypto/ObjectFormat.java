@@ -16,10 +16,15 @@ import org.pgwarden.storage.ObjectKey;
  * Constants and primitives of the sealed object format, version 1 (documented byte by byte in
  * {@code docs/repository-format.md}; a golden-object test keeps the two in step).
  *
- * <p>The AEAD is Tink's streaming AES-256-GCM with HKDF-SHA256 and 1 MiB ciphertext segments,
+ * <p>The AEAD is Tink's streaming AES-256-GCM with HKDF-SHA256 (Tink's AES256_GCM_HKDF key type),
  * built directly from our 32-byte data key: Tink derives a fresh AES key per object from a random
  * salt and the associated data, authenticates the segment index and a last-segment flag in every
  * nonce, and ships a reviewed implementation, so nothing here touches a cipher mode by hand.
+ *
+ * <p>Segments are 64 KiB, not Tink's 1 MiB template: on Java 17 one JCE {@code doFinal} per 1 MiB
+ * segment never reaches the AES-GCM intrinsics and runs at ~90 MB/s, while 64 KiB segments run at
+ * ~5,000 MB/s on the same machine (measured; see {@code bench/}). The cost is 16 bytes of tag per
+ * 64 KiB (0.02 %).
  */
 public final class ObjectFormat {
     /** First bytes of every object; the CR LF catches transfers that mangle line endings. */
@@ -28,8 +33,8 @@ public final class ObjectFormat {
     static final byte[] TRAILER_MAGIC = {'P', 'G', 'W', 'T'};
     public static final int VERSION = 1;
 
-    /** AEAD id 1: Tink AES256_GCM_HKDF_1MB. Ids are never reused. */
-    public static final int AEAD_AES256_GCM_HKDF_1MB = 1;
+    /** AEAD id 1: Tink AES256_GCM_HKDF, HKDF-SHA256, 32-byte derived keys, 64 KiB segments. Ids are never reused. */
+    public static final int AEAD_AES256_GCM_HKDF_64KB = 1;
 
     public static final int DATA_KEY_BYTES = 32;
     static final int MAX_ID_BYTES = 64;
@@ -39,7 +44,7 @@ public final class ObjectFormat {
     public static final int HEADER_BYTES = FIXED_PREFIX_BYTES + MAX_ID_BYTES + MAX_ID_BYTES + KEY_CHECK_BYTES + 4;
     /** trailer magic 4 + ciphertext length 8. */
     public static final int TRAILER_BYTES = 12;
-    public static final int CIPHERTEXT_SEGMENT_BYTES = 1 << 20;
+    public static final int CIPHERTEXT_SEGMENT_BYTES = 64 * 1024;
 
     private static final byte[] KEY_CHECK_INFO = "pgwarden/v1/key-check".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AAD_LABEL = "pgwarden/v1/object".getBytes(StandardCharsets.US_ASCII);
@@ -61,7 +66,7 @@ public final class ObjectFormat {
             StreamingAead aead = AesGcmHkdfStreaming.create(tinkKey);
             return (AesGcmHkdfStreaming) aead;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("unable to set up AES256_GCM_HKDF_1MB", e);
+            throw new IllegalStateException("unable to set up AES256_GCM_HKDF with 64 KiB segments", e);
         }
     }
 

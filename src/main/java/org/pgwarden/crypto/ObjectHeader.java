@@ -108,7 +108,7 @@ public record ObjectHeader(int aeadId, int codecId, String keyId, String reposit
         String repositoryId = idField(b, ridLen, "repository id", object);
         byte[] check = new byte[ObjectFormat.KEY_CHECK_BYTES];
         b.get(check);
-        if (aead != ObjectFormat.AEAD_AES256_GCM_HKDF_1MB) {
+        if (aead != ObjectFormat.AEAD_AES256_GCM_HKDF_64KB) {
             throw corrupt(object, "unknown encryption algorithm id " + aead);
         }
         if (codec != Codec.ID_NONE && codec != Codec.ID_ZSTD) {

@@ -37,7 +37,7 @@ public final class SealedObjectReader {
                     + "' belongs to repository '" + header.repositoryId() + "', not to '" + repositoryId + "'",
                     "check that repository path and stanza in the configuration point at the same repository", null);
         }
-        SealingKey key = keys.resolve(header.keyId());
+        SealingKey key = resolve(header.keyId(), objectKey);
         if (!header.keyCheckMatches(ObjectFormat.keyCheck(key))) {
             throw new PgwardenException(ErrorCode.INTEGRITY_WRONG_KEY, "object '" + objectKey + "' was sealed with a"
                     + " different key than the keyring holds under id '" + header.keyId() + "'");
@@ -53,5 +53,15 @@ public final class SealedObjectReader {
         AuthenticatedStream authenticated = new AuthenticatedStream(decrypting, body, objectKey);
         InputStream plaintext = Codec.forId(header.codecId()).decompress(authenticated);
         return new UnsealingInputStream(objectKey, header, body, authenticated, plaintext);
+    }
+
+    /** Key failures keep their code (and so their retry decision) and gain the object key. */
+    private SealingKey resolve(String keyId, ObjectKey objectKey) {
+        try {
+            return keys.resolve(keyId);
+        } catch (PgwardenException e) {
+            throw new PgwardenException(e.errorCode(), "unable to open object '" + objectKey + "': " + e.getMessage(),
+                    e.hint().orElse(null), e);
+        }
     }
 }

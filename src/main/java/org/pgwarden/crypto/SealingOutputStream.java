@@ -29,7 +29,7 @@ public final class SealingOutputStream extends OutputStream {
             throws IOException {
         this.sink = sink;
         this.digest = sha256();
-        ObjectHeader header = new ObjectHeader(ObjectFormat.AEAD_AES256_GCM_HKDF_1MB, codec.id(), key.keyId(),
+        ObjectHeader header = new ObjectHeader(ObjectFormat.AEAD_AES256_GCM_HKDF_64KB, codec.id(), key.keyId(),
                 repositoryId, ObjectFormat.keyCheck(key));
         byte[] headerBytes = header.encode();
         sink.write(headerBytes);

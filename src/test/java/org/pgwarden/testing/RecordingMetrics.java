@@ -58,6 +58,11 @@ public final class RecordingMetrics implements Metrics {
         return total(name, tags);
     }
 
+    /** Same as {@link #total}. */
+    public double value(String name, String... tags) {
+        return total(name, tags);
+    }
+
     /** The last value a gauge was set to with exactly these tags, or null. */
     public Double gauge(String name, String... tags) {
         return gauges.get(id(name, tags));

@@ -1,0 +1,64 @@
+package org.pgwarden.repo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import org.pgwarden.codec.Codec;
+import org.pgwarden.crypto.SealResult;
+import org.pgwarden.crypto.SealedObjectReader;
+import org.pgwarden.crypto.SealedObjectWriter;
+import org.pgwarden.crypto.SealingInputStream;
+import org.pgwarden.crypto.SealingKey;
+import org.pgwarden.crypto.UnsealingInputStream;
+import org.pgwarden.storage.ObjectKey;
+import org.pgwarden.storage.ObjectStore;
+
+/**
+ * Encrypted objects of one repository: what backup, WAL archiving and restore use instead of the
+ * raw store. Writes seal with the keyring's current data key (or one given per backup); reads
+ * find the data key named in each object's header.
+ */
+public final class SealedObjects {
+    private final ObjectStore store;
+    private final Keyring keyring;
+    private final SealedObjectWriter writer;
+    private final SealedObjectReader reader;
+
+    public SealedObjects(ObjectStore store, String repositoryId, Keyring keyring, Codec codec) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.keyring = Objects.requireNonNull(keyring, "keyring");
+        this.writer = new SealedObjectWriter(repositoryId, codec);
+        this.reader = new SealedObjectReader(repositoryId, keyring);
+    }
+
+    /** Seals {@code plaintext} under the keyring's current data key and stores it at {@code key}. */
+    public SealResult put(ObjectKey key, InputStream plaintext) {
+        return put(key, plaintext, keyring.currentDataKey());
+    }
+
+    /** Seals {@code plaintext} under {@code dataKey} (e.g. the backup's own key) and stores it. */
+    public SealResult put(ObjectKey key, InputStream plaintext, SealingKey dataKey) {
+        try (SealingInputStream sealed = writer.seal(plaintext, key, dataKey)) {
+            store.put(key, sealed);
+            return sealed.result();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
+    /** The authenticated plaintext of {@code key}; the caller closes it. */
+    public UnsealingInputStream open(ObjectKey key) {
+        InputStream raw = store.get(key);
+        try {
+            return reader.open(raw, key);
+        } catch (RuntimeException e) {
+            try {
+                raw.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+}
