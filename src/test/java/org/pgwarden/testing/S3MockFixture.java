@@ -33,8 +33,8 @@ public final class S3MockFixture {
     public static final String SECRET_KEY_VAR = "PGW_TEST_S3_SECRET_KEY";
     /** S3's (and S3Mock's) smallest part size for every part but the last. */
     public static final int PART_SIZE = 5 * 1024 * 1024;
-    /** A KMS key S3Mock is told to accept, for SSE-KMS request tests. */
-    public static final String KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/pgwarden-test-key";
+    /** A KMS key id S3Mock is told to accept, for SSE-KMS request tests (S3Mock compares ids, not ARNs). */
+    public static final String KMS_KEY_ID = "pgwarden-test-key";
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
     private static S3MockApplication server;
@@ -105,11 +105,11 @@ public final class S3MockFixture {
             props.put(S3MockApplication.PROP_HTTPS_PORT, S3MockApplication.RANDOM_PORT);
             props.put(S3MockApplication.PROP_SILENT, true);
             props.put("com.adobe.testing.s3mock.store.root", root.toString());
-            props.put("com.adobe.testing.s3mock.store.valid-kms-keys", KMS_KEY_ARN);
             props.put("spring.main.banner-mode", "off");
             // S3Mock's own limit would refuse parts above 10MB; the benchmark uses 16MiB parts.
             props.put("com.adobe.testing.s3mock.max-payload-size", "64MB");
             server = S3MockApplication.start(props);
+            server.registerKMSKeyRef("arn:aws:kms:us-east-1:123456789012:key/" + KMS_KEY_ID);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.stop();
                 deleteTree(root);
