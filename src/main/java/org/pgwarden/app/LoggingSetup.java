@@ -24,6 +24,10 @@ final class LoggingSetup {
             + "%replace( stanza=%X{stanza}){' stanza=$',''}%replace( job=%X{job}){' job=$',''}"
             + "%replace( runId=%X{runId}){' runId=$',''} msg=\"%replace(%msg){'\"','\\\\\"'}\"%n%ex{full}";
 
+    static final String[] WIRE_LOGGERS = {"org.apache.http.wire", "org.apache.http.headers",
+        "org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers", "software.amazon.awssdk.request",
+        "software.amazon.awssdk.requestId", "io.netty.handler.logging"};
+
     private LoggingSetup() {
     }
 
@@ -71,6 +75,11 @@ final class LoggingSetup {
         // Libraries stay quieter than our own code unless debugging is asked for.
         root.setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.WARN : level);
         ctx.getLogger("org.quartz").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.WARN : level);
+        // Wire and header dumps would print KMS responses (clear data keys) and request bodies:
+        // never, whatever the level asked for.
+        for (String wire : WIRE_LOGGERS) {
+            ctx.getLogger(wire).setLevel(Level.OFF);
+        }
     }
 
     /** Masks resolved secrets in whatever the wrapped encoder produced. */
