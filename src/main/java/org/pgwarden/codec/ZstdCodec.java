@@ -14,7 +14,7 @@ import org.pgwarden.common.PgwardenException;
  * closed explicitly; finalizers would only delay freeing the native contexts.
  */
 final class ZstdCodec implements Codec {
-    /** Level used when none is configured; chosen from bench/pipeline.sh figures (see docs). */
+    /** Level used to read (irrelevant) and the configuration default; see {@code CompressionConfig}. */
     static final int DEFAULT_LEVEL = 1;
     static final int MIN_LEVEL = -7;
     static final int MAX_LEVEL = 19;

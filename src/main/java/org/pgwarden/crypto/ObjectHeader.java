@@ -3,6 +3,7 @@ package org.pgwarden.crypto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -114,7 +115,12 @@ public record ObjectHeader(int aeadId, int codecId, String keyId, String reposit
         if (codec != Codec.ID_NONE && codec != Codec.ID_ZSTD) {
             throw corrupt(object, "unknown compression codec id " + codec);
         }
-        return new Parsed(new ObjectHeader(aead, codec, keyId, repositoryId, check), raw);
+        try {
+            return new Parsed(new ObjectHeader(aead, codec, keyId, repositoryId, check), raw);
+        } catch (IllegalArgumentException e) {
+            // Only a forged header (its CRC matches) gets here, e.g. with ids that are not valid UTF-8.
+            throw corrupt(object, e.getMessage());
+        }
     }
 
     private static String idField(ByteBuffer b, int len, String what, ObjectKey object) {
@@ -128,7 +134,12 @@ public record ObjectHeader(int aeadId, int codecId, String keyId, String reposit
                 throw corrupt(object, what + " field is not " + len + " bytes followed by zero padding");
             }
         }
-        return new String(field, 0, len, StandardCharsets.UTF_8);
+        try {
+            // Strict decoding: a malformed id is a damaged header, not a different id.
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(field, 0, len)).toString();
+        } catch (CharacterCodingException e) {
+            throw corrupt(object, what + " is not valid UTF-8");
+        }
     }
 
     private static void readFully(InputStream in, byte[] buf, int off, int len, ObjectKey object) {

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -61,7 +62,7 @@ public final class Keyring implements DataKeySource {
      * The key new objects are sealed with: the newest data key wrapped by the configured master
      * key, or a new one on first use.
      */
-    public SealingKey currentDataKey() {
+    public synchronized SealingKey currentDataKey() {
         String id = currentKeyId;
         if (id == null) {
             id = entries().stream()
@@ -78,7 +79,7 @@ public final class Keyring implements DataKeySource {
     }
 
     /** A fresh data key from the master key, stored wrapped; it becomes the current key. */
-    public SealingKey newDataKey() {
+    public synchronized SealingKey newDataKey() {
         DataKey dk = wrapper.generateDataKey();
         try {
             String keyId = "dk-" + ID_TIME.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)) + "-"
@@ -140,8 +141,8 @@ public final class Keyring implements DataKeySource {
      * entries already under {@code to} are skipped. Afterwards {@code from} is no longer needed.
      */
     public static RekeyResult rekey(ObjectStore store, String repositoryId, KeyWrapper from, KeyWrapper to) {
-        Keyring ring = new Keyring(store, repositoryId, from, new DataKeyCache(java.time.Duration.ZERO, 1,
-                Clock.systemUTC()), Clock.systemUTC());
+        Keyring ring = new Keyring(store, repositoryId, from, new DataKeyCache(Duration.ZERO, 1, Clock.systemUTC()),
+                Clock.systemUTC());
         List<KeyringEntry> entries = ring.entries();
         for (KeyringEntry e : entries) {
             if (!e.masterKeyId().equals(from.masterKeyId()) && !e.masterKeyId().equals(to.masterKeyId())) {

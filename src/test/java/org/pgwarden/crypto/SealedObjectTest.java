@@ -55,6 +55,12 @@ class SealedObjectTest {
     }
 
     @Test
+    void segmentSizesMatchTheDocument() {
+        assertThat(SEGMENT).isEqualTo(65_520);
+        assertThat(FIRST_SEGMENT).isEqualTo(65_480);
+    }
+
+    @Test
     void pullAndPushFormsAgreeOnLengthAndDigest() throws IOException {
         byte[] plain = givenPlaintext(2 * SEGMENT + 5);
         SealedObjectWriter writer = new SealedObjectWriter(REPO, Codec.zstd(3));
@@ -90,6 +96,24 @@ class SealedObjectTest {
         for (int bit = 0; bit < ObjectFormat.HEADER_BYTES * 8; bit++) {
             assertRefused(flip(sealed, bit), KEY, ErrorCode.INTEGRITY_HEADER);
         }
+    }
+
+    @Test
+    void forgedHeaderWithValidChecksumIsStillRefused() throws IOException {
+        byte[] sealed = seal(Codec.none(), givenPlaintext(100), KEY);
+        // Key id byte replaced by invalid UTF-8, CRC recomputed: refused as a header error.
+        assertRefused(withCrc(sealed, 14, (byte) 0xff), KEY, ErrorCode.INTEGRITY_HEADER);
+        // Codec switched from none to zstd with a valid CRC: the header is authenticated data.
+        assertRefused(withCrc(sealed, 10, (byte) Codec.ID_ZSTD), KEY, ErrorCode.INTEGRITY_AUTHENTICATION);
+    }
+
+    static byte[] withCrc(byte[] sealed, int at, byte value) {
+        byte[] c = sealed.clone();
+        c[at] = value;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(c, 0, ObjectFormat.HEADER_BYTES - 4);
+        java.nio.ByteBuffer.wrap(c).putInt(ObjectFormat.HEADER_BYTES - 4, (int) crc.getValue());
+        return c;
     }
 
     @Test
