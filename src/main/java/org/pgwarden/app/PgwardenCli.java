@@ -49,6 +49,8 @@ public final class PgwardenCli {
                 .addSubcommand(new DaemonCommand(this))
                 .addSubcommand(new CheckCommand(this))
                 .addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(new ConfigCommand.Show(this)))
+                .addSubcommand(new RekeyCommand(this))
+                .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))
                 .addSubcommand(new VersionCommand(this))
                 .addSubcommand(new DemoCommand(this));
         cli.setOut(context.out());

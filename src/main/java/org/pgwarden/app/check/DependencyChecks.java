@@ -108,8 +108,7 @@ public final class DependencyChecks {
 
     CheckResult checkRepository() {
         String name = "write to the repository";
-        ObjectKey probe = ObjectKey.of(stanza, "check", "probe-" + ProcessHandle.current().pid() + "-"
-                + clock.millis());
+        ObjectKey probe = ObjectKey.of("check", "probe-" + ProcessHandle.current().pid() + "-" + clock.millis());
         byte[] body = ("pgwarden check " + clock.instant()).getBytes(StandardCharsets.UTF_8);
         try {
             repository.put(probe, new ByteArrayInputStream(body));
@@ -119,7 +118,7 @@ public final class DependencyChecks {
                 return CheckResult.fail("repository", name, ErrorCode.REPO_IO, "probe object '" + probe + "' in "
                         + repository.describe() + " reads back " + size + " bytes instead of " + body.length, null);
             }
-            return CheckResult.ok("repository", name, repository.describe());
+            return CheckResult.ok("repository", name, repository.describe() + " (stanza '" + stanza + "')");
         } catch (RuntimeException e) {
             return CheckResult.fail("repository", name, PgwardenException.of(e));
         }
