@@ -60,6 +60,38 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /**
+     * DESIGN.md §3's "may use" column. One amendment: {@code crypto} also uses {@code codec} (the
+     * sealed-object writer compresses before it encrypts, in one pass) and {@code storage}
+     * ({@code ObjectKey} is bound into every object as associated data).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "config  | common",
+        "storage | common",
+        "codec   | common",
+        "crypto  | common,codec,storage",
+        "pg      | common",
+        "repo    | common,storage,crypto,codec,pg",
+        "metrics | common",
+        "job     | common,metrics"})
+    void corePackagesUseOnlyWhatTheDesignAllows(String pkg, String allowed) {
+        java.util.List<String> ours = new java.util.ArrayList<>();
+        ours.add("org.pgwarden." + pkg.trim() + "..");
+        for (String a : allowed.split(",")) {
+            ours.add("org.pgwarden." + a.trim() + "..");
+        }
+        noClasses().that().resideInAPackage("org.pgwarden." + pkg.trim() + "..")
+                .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+                        "pgwarden classes outside " + ours, (com.tngtech.archunit.core.domain.JavaClass c) ->
+                                c.getPackageName().startsWith("org.pgwarden")
+                                        && ours.stream().noneMatch(o -> c.getPackageName().equals(o.replace("..", ""))
+                                        || c.getPackageName().startsWith(o.replace("..", ".")))))
+                .because("DESIGN.md §3 lets '" + pkg.trim() + "' use only " + allowed.trim() + "; fix: move the code"
+                        + " to the package that owns the concern, or pass what it needs through a port")
+                .check(classes);
+    }
+
     @Test
     void commonDependsOnNothingElseOfOurs() {
         classes().that().resideInAPackage("org.pgwarden.common..")
