@@ -57,7 +57,12 @@ public enum ErrorCode {
 
     LOCK_HELD("PGW060", ExitCode.CONFLICT, false),
 
-    HTTP_BIND_FAILED("PGW070", ExitCode.DEPENDENCY, false);
+    HTTP_BIND_FAILED("PGW070", ExitCode.DEPENDENCY, false),
+
+    WAL_DIFFERENT_CONTENT("PGW080", ExitCode.INTEGRITY, false),
+    WAL_FOREIGN("PGW081", ExitCode.CONFLICT, false),
+    WAL_INVALID("PGW082", ExitCode.USAGE, false),
+    WAL_NOT_ARCHIVED("PGW083", ExitCode.FAILED, true);
 
     private final String id;
     private final int exitCode;

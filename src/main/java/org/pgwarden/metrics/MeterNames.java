@@ -27,6 +27,20 @@ public final class MeterNames {
     /** Counter of failed attempts that were retried or gave up; tags {@code dependency}, {@code code}. */
     public static final String DEPENDENCY_ATTEMPT_FAILURES = "pgwarden_dependency_attempt_failures_total";
 
+    /** Counter; tag {@code result} (archived, duplicate, different_content, foreign). */
+    public static final String WAL_PUSHES = "pgwarden_wal_pushes_total";
+
+    /** Counter of bytes read from PGDATA by backups; tag {@code type} (full, diff, incr). */
+    public static final String BACKUP_READ_BYTES = "pgwarden_backup_read_bytes_total";
+    /** Counter of bytes written to the repository (compressed, encrypted) by backups; tag {@code type}. */
+    public static final String BACKUP_STORED_BYTES = "pgwarden_backup_stored_bytes_total";
+    /** Gauge, epoch seconds of the last successful backup; tag {@code type}. */
+    public static final String BACKUP_LAST_SUCCESS = "pgwarden_backup_last_success_timestamp_seconds";
+    /** Gauge, duration of the last successful backup in seconds; tag {@code type}. */
+    public static final String BACKUP_LAST_DURATION = "pgwarden_backup_last_duration_seconds";
+    /** Counter of pages whose checksum failed during backups. */
+    public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
+
     private MeterNames() {
     }
 }

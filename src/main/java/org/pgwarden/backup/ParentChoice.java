@@ -1,0 +1,42 @@
+package org.pgwarden.backup;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.pgwarden.repo.BackupInfo;
+import org.pgwarden.repo.BackupLabel;
+import org.pgwarden.repo.BackupType;
+
+/** Which backup a new one builds on, and what it is called. */
+final class ParentChoice {
+    private ParentChoice() {
+    }
+
+    /**
+     * Incremental: the latest backup of any type. Differential: the latest full. Full: none.
+     * Empty also when there is nothing to build on (the caller then takes a full backup).
+     */
+    static Optional<BackupInfo> choose(BackupType type, List<BackupInfo> backups) {
+        Comparator<BackupInfo> byLabel = Comparator.comparing(BackupInfo::label);
+        return switch (type) {
+            case FULL -> Optional.empty();
+            case INCR -> backups.stream().max(byLabel);
+            case DIFF -> backups.stream().filter(b -> b.label().type() == BackupType.FULL).max(byLabel);
+        };
+    }
+
+    /** A label after every existing one, for a backup started at {@code start}. */
+    static BackupLabel label(BackupType type, Optional<BackupInfo> parent, Instant start, List<BackupInfo> existing) {
+        Instant at = start;
+        Optional<BackupLabel> newest = existing.stream().map(BackupInfo::label).max(Comparator.naturalOrder());
+        while (true) {
+            BackupLabel candidate = type == BackupType.FULL ? BackupLabel.newFull(at)
+                    : BackupLabel.newIncremental(parent.orElseThrow().label(), at, type);
+            if (newest.isEmpty() || candidate.compareTo(newest.get()) > 0) {
+                return candidate;
+            }
+            at = at.plusSeconds(1);
+        }
+    }
+}
