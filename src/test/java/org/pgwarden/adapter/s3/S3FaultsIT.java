@@ -107,6 +107,18 @@ class S3FaultsIT {
     }
 
     @Test
+    void bytesCorruptedOnTheWayBackFailTheReadWithAnIntegrityError() {
+        store.put(ObjectKey.of("corrupt", "x"), new ByteArrayInputStream(bytes(4000, 9)));
+        proxy.inject(FaultInjectingProxy.Fault.CORRUPT_RESPONSE_BODY, 1, method("GET"));
+
+        assertThatThrownBy(() -> readAll(store.get(ObjectKey.of("corrupt", "x"))))
+                .isInstanceOfSatisfying(PgwardenException.class, e -> {
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.INTEGRITY_CHECKSUM);
+                    assertThat(e.getMessage()).contains("s3://" + bucket + "/faults/corrupt/x");
+                });
+    }
+
+    @Test
     void accessDeniedFailsAtOnceNamingBucketKeyAndOperation() {
         proxy.inject(ACCESS_DENIED_403, 1, method("PUT"));
 
