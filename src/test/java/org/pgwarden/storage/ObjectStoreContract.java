@@ -59,7 +59,9 @@ public abstract class ObjectStoreContract {
     }
 
     static Stream<Integer> sizes() {
-        return Stream.of(0, 1, PART - 1, PART, PART + 1, 3 * PART + 12_345, new Random(7).nextInt(2 * PART));
+        Random random = new Random(7);
+        return Stream.of(0, 1, PART - 1, PART, PART + 1, 3 * PART + 12_345,
+                random.nextInt(2 * PART), random.nextInt(4 * PART), random.nextInt(64 * 1024));
     }
 
     @ParameterizedTest(name = "{0} bytes")

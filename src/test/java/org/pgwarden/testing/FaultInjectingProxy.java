@@ -32,7 +32,11 @@ import java.util.function.Predicate;
  */
 public final class FaultInjectingProxy implements AutoCloseable {
 
-    public enum Fault { SLOW_DOWN_503, INTERNAL_ERROR_500, ACCESS_DENIED_403, RESET_MID_BODY }
+    public enum Fault {
+        SLOW_DOWN_503, INTERNAL_ERROR_500, ACCESS_DENIED_403, RESET_MID_BODY,
+        /** Forwards the request but flips one bit of the answer's first body byte (for GETs). */
+        CORRUPT_RESPONSE_BODY
+    }
 
     /** A request as received; header names in lowercase. */
     public record Request(String method, String target, Map<String, String> headers) {
@@ -172,8 +176,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
             Request request = new Request(first[0], first[1], headers);
             requests.add(request);
             Fault fault = takeFault(request);
-            if (fault == null) {
-                forward(client, in, lines, request);
+            if (fault == null || fault == Fault.CORRUPT_RESPONSE_BODY) {
+                forward(client, in, lines, request, fault == Fault.CORRUPT_RESPONSE_BODY);
             } else {
                 inject(client, in, request, fault);
             }
@@ -228,7 +232,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
         out.flush();
     }
 
-    private void forward(Socket client, InputStream in, List<String> lines, Request request) throws IOException {
+    private void forward(Socket client, InputStream in, List<String> lines, Request request, boolean corrupt)
+            throws IOException {
         try (Socket upstream = new Socket()) {
             upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort));
             StringBuilder head = new StringBuilder(lines.get(0)).append("\r\n");
@@ -242,7 +247,21 @@ public final class FaultInjectingProxy implements AutoCloseable {
             up.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             up.flush();
             var answer = threads.submit(() -> {
-                upstream.getInputStream().transferTo(client.getOutputStream());
+                InputStream fromUpstream = upstream.getInputStream();
+                if (corrupt) {
+                    fromUpstream = new BufferedInputStream(fromUpstream);
+                    StringBuilder responseHead = new StringBuilder();
+                    for (String line : readHead(fromUpstream)) {
+                        responseHead.append(line).append("\r\n");
+                    }
+                    client.getOutputStream().write(responseHead.append("\r\n").toString()
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    int b = fromUpstream.read();
+                    if (b >= 0) {
+                        client.getOutputStream().write(b ^ 0x01);
+                    }
+                }
+                fromUpstream.transferTo(client.getOutputStream());
                 client.getOutputStream().flush();
                 return null;
             });

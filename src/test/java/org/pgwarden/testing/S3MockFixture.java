@@ -97,6 +97,21 @@ public final class S3MockFixture {
         return createConfig(endpoint(), bucket, prefix);
     }
 
+    /**
+     * Stops the server now rather than at JVM exit; for mains (the benchmark), whose JVM would
+     * otherwise stay up on the server's threads. Tests leave it to the shutdown hook.
+     */
+    public static synchronized void stop() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+    }
+
     private static void start() {
         try {
             Path root = Files.createTempDirectory("s3mock-");
@@ -111,7 +126,7 @@ public final class S3MockFixture {
             server = S3MockApplication.start(props);
             server.registerKMSKeyRef("arn:aws:kms:us-east-1:123456789012:key/" + KMS_KEY_ID);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.stop();
+                stop();
                 deleteTree(root);
             }, "s3mock-cleanup"));
         } catch (IOException e) {

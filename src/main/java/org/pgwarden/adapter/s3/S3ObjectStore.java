@@ -121,7 +121,8 @@ public final class S3ObjectStore implements ObjectStore {
         GetObjectRequest request = GetObjectRequest.builder().bucket(location.bucket()).key(location.s3Key(key))
                 .checksumMode(ChecksumMode.ENABLED).build();
         // The SDK checks the full-object SHA-256 as the stream is read (single-PUT objects).
-        return calls.run("get", location.uri(key), () -> s3.getObject(request));
+        return new TranslatingInputStream(calls.run("get", location.uri(key), () -> s3.getObject(request)),
+                location.uri(key));
     }
 
     @Override
@@ -137,7 +138,7 @@ public final class S3ObjectStore implements ObjectStore {
                 .range("bytes=" + offset + "-" + last).build();
         return calls.run("get", location.uri(key), () -> {
             try {
-                return s3.getObject(request);
+                return new TranslatingInputStream(s3.getObject(request), location.uri(key));
             } catch (AwsServiceException e) {
                 if (e.statusCode() == 416) {
                     // The range starts at or after the end: "fewer bytes at the end" means none.

@@ -107,6 +107,18 @@ class S3FaultsIT {
     }
 
     @Test
+    void bytesCorruptedOnTheWayBackFailTheReadWithAnIntegrityError() {
+        store.put(ObjectKey.of("corrupt", "x"), new ByteArrayInputStream(bytes(4000, 9)));
+        proxy.inject(FaultInjectingProxy.Fault.CORRUPT_RESPONSE_BODY, 1, method("GET"));
+
+        assertThatThrownBy(() -> readAll(store.get(ObjectKey.of("corrupt", "x"))))
+                .isInstanceOfSatisfying(PgwardenException.class, e -> {
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.INTEGRITY_CHECKSUM);
+                    assertThat(e.getMessage()).contains("s3://" + bucket + "/faults/corrupt/x");
+                });
+    }
+
+    @Test
     void accessDeniedFailsAtOnceNamingBucketKeyAndOperation() {
         proxy.inject(ACCESS_DENIED_403, 1, method("PUT"));
 
@@ -174,6 +186,29 @@ class S3FaultsIT {
         assertThat(start.header("x-amz-checksum-algorithm")).isEqualTo("SHA256");
         assertThat(proxy.requests().stream().filter(r -> r.target().contains("partNumber")))
                 .hasSize(2).allSatisfy(r -> assertThat(r.header("x-amz-checksum-sha256")).isNotBlank());
+    }
+
+    @Test
+    void listingFetchesPagesOnlyAsTheyAreConsumed() {
+        try (S3ObjectStore paged = S3ObjectStore.open(S3MockFixture.createConfig(proxy.endpoint(), bucket, "paged"),
+                S3MockFixture.environment(), metrics, new S3ObjectStore.Tuning(5, 5))) {
+            for (int i = 0; i < 23; i++) {
+                paged.put(ObjectKey.of("k", String.format("%02d", i)), new ByteArrayInputStream(new byte[]{(byte) i}));
+            }
+            proxy.reset();
+            java.util.function.Predicate<Request> listing = method("GET").and(targetContains("list-type=2"));
+
+            try (var s = paged.list("k/")) {
+                assertThat(s.limit(3).map(i -> i.key().name()).toList()).containsExactly("00", "01", "02");
+            }
+            assertThat(proxy.count(listing)).isEqualTo(1);
+
+            proxy.inject(SLOW_DOWN_503, 1, listing);
+            try (var s = paged.list("k/")) {
+                assertThat(s.map(i -> i.key().name()).toList()).hasSize(23).isSorted();
+            }
+            assertThat(proxy.count(listing)).isEqualTo(1 + 1 + 5);
+        }
     }
 
     private Request only(java.util.function.Predicate<Request> which) {
