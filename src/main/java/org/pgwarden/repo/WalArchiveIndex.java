@@ -54,6 +54,11 @@ public final class WalArchiveIndex {
         return store.list(PREFIX + timelineHex + "/");
     }
 
+    /** Every archived file of every timeline, in key order; the caller closes the stream. */
+    public Stream<ObjectInfo> listAll() {
+        return store.list(PREFIX);
+    }
+
     /** The WAL file name an archived object holds. */
     public static String fileName(ObjectKey key) {
         String n = key.name();

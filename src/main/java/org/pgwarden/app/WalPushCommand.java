@@ -1,0 +1,40 @@
+package org.pgwarden.app;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.pgwarden.common.ExitCode;
+import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.repo.StanzaStore;
+import org.pgwarden.repo.WalArchiveIndex;
+import org.pgwarden.wal.WalPush;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "wal-push", mixinStandardHelpOptions = true,
+        description = {"Archive one WAL file into the repository: archive_command = 'pgwarden wal-push %p'.",
+            "Exits 0 only once the file is durably stored (or was already, with the same content)."})
+final class WalPushCommand implements Callable<Integer> {
+    private final PgwardenCli root;
+
+    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (%p in archive_command).")
+    Path file;
+
+    WalPushCommand(PgwardenCli root) {
+        this.root = root;
+    }
+
+    @Override
+    public Integer call() {
+        PgwardenConfig config = root.loadConfig().config();
+        LoggingSetup.apply(config.logging());
+        try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
+            RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
+            WalPush.Result r = new WalPush(repo.objects(), new WalArchiveIndex(repo.store()),
+                    new StanzaStore(repo.store(), repo.objects()).load(), Metrics.noop()).push(file);
+            org.slf4j.LoggerFactory.getLogger(WalPushCommand.class).info("wal-push {} {}", r.name(),
+                    r.alreadyArchived() ? "was already archived with the same content" : "archived");
+            return ExitCode.OK;
+        }
+    }
+}
