@@ -27,6 +27,9 @@ import org.pgwarden.storage.ObjectKey;
  * consumers read to the end before acting on the whole.
  */
 public final class ManifestReader implements AutoCloseable, Iterable<ManifestEntry> {
+    /** How every entry line starts, as {@link ManifestJson} writes it. */
+    private static final String ENTRY_LINE_START = "{\"" + ManifestJson.ENTRY + "\":";
+
     private final ObjectKey key;
     private final UnsealingInputStream sealed;
     private final BufferedReader lines;
@@ -112,6 +115,42 @@ public final class ManifestReader implements AutoCloseable, Iterable<ManifestEnt
         return footer;
     }
 
+    /**
+     * The footer, reached without parsing entries: for listing backups, where parsing every entry
+     * of every manifest would cost seconds per million files. Checks only that the footer comes
+     * last and counts as many entries as there are entry lines; {@link #footer()} checks everything.
+     */
+    ManifestFooter footerSkippingEntries() {
+        if (iterated) {
+            throw new IllegalStateException("manifest '" + key + "' can be read only once");
+        }
+        iterated = true;
+        long entries = 0;
+        while (true) {
+            String text = readLine();
+            if (text == null) {
+                throw missingFooter();
+            }
+            if (text.startsWith(ENTRY_LINE_START)) {
+                entries++;
+                continue;
+            }
+            ManifestJson.Line line = parse(() -> ManifestJson.parse(text));
+            if (!line.kind().equals(ManifestJson.FOOTER)) {
+                throw corrupt("line " + lineNumber + ": expected an entry or the footer");
+            }
+            ManifestFooter stated = parse(() -> ManifestJson.footer(line.body()));
+            if (stated.entryCount() != entries) {
+                throw corrupt("its footer counts " + stated.entryCount() + " entries but it has " + entries);
+            }
+            if (readLine() != null) {
+                throw corrupt("there is content after the footer");
+            }
+            footer = stated;
+            return stated;
+        }
+    }
+
     /** Reads the next entry into {@code next}; false once the footer has been read and checked. */
     private boolean advance() {
         if (next != null) {
@@ -122,9 +161,7 @@ public final class ManifestReader implements AutoCloseable, Iterable<ManifestEnt
         }
         ManifestJson.Line line = nextLine();
         if (line == null) {
-            throw new PgwardenException(ErrorCode.INTEGRITY_TRUNCATED, "manifest '" + key + "' ends after "
-                    + lineNumber + " lines without its footer: the backup was never completed",
-                    "this manifest cannot be trusted; take a new backup", null);
+            throw missingFooter();
         }
         switch (line.kind()) {
             case ManifestJson.ENTRY -> {
@@ -153,6 +190,11 @@ public final class ManifestReader implements AutoCloseable, Iterable<ManifestEnt
     }
 
     private ManifestJson.Line nextLine() {
+        String text = readLine();
+        return text == null ? null : parse(() -> ManifestJson.parse(text));
+    }
+
+    private String readLine() {
         String text;
         try {
             text = lines.readLine();
@@ -161,11 +203,16 @@ public final class ManifestReader implements AutoCloseable, Iterable<ManifestEnt
         } catch (IOException e) {
             throw new PgwardenException(ErrorCode.REPO_IO, "unable to read manifest '" + key + "'", e);
         }
-        if (text == null) {
-            return null;
+        if (text != null) {
+            lineNumber++;
         }
-        lineNumber++;
-        return parse(() -> ManifestJson.parse(text));
+        return text;
+    }
+
+    private PgwardenException missingFooter() {
+        return new PgwardenException(ErrorCode.INTEGRITY_TRUNCATED, "manifest '" + key + "' ends after "
+                + lineNumber + " lines without its footer: the backup was never completed",
+                "this manifest cannot be trusted; take a new backup", null);
     }
 
     private <T> T parse(java.util.function.Supplier<T> step) {

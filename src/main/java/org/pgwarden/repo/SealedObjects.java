@@ -47,6 +47,19 @@ public final class SealedObjects {
         }
     }
 
+    /**
+     * Like {@link #put(ObjectKey, InputStream)}, but only if no object exists at {@code key}
+     * ({@code REPO_OBJECT_EXISTS} otherwise); atomic where the store supports conditional create.
+     */
+    public SealResult create(ObjectKey key, InputStream plaintext) {
+        try (SealingInputStream sealed = writer.seal(plaintext, key, keyring.currentDataKey())) {
+            store.create(key, sealed);
+            return sealed.result();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
     /** The authenticated plaintext of {@code key}; the caller closes it. */
     public UnsealingInputStream open(ObjectKey key) {
         InputStream raw = store.get(key);
