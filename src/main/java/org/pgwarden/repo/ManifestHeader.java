@@ -40,6 +40,10 @@ public record ManifestHeader(BackupLabel label, BackupType type, Optional<Backup
                 throw new IllegalArgumentException("parent '" + p + "' of backup '" + label
                         + "' must be an earlier backup of full '" + label.fullLabel() + "'");
             }
+            if (type == BackupType.DIFF && !p.isFull()) {
+                throw new IllegalArgumentException("parent '" + p + "' of differential backup '" + label
+                        + "' must be its full '" + label.fullLabel() + "'");
+            }
         });
         if (stopTime.isBefore(startTime)) {
             throw new IllegalArgumentException("backup '" + label + "' stops before it starts");

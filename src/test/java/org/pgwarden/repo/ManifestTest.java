@@ -127,6 +127,11 @@ class ManifestTest {
             assertThatThrownBy(() -> w.add(RepoFixture.givenFile("b", 10, 10, laterIncr)))
                     .isInstanceOf(IllegalArgumentException.class);
         }
+        BackupLabel diff = BackupLabel.parse("20261124-020000F_20261124-100000D");
+        assertThatThrownBy(() -> RepoFixture.givenIncrementalHeader(diff, INCR))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be its full");
+        assertThatThrownBy(() -> RepoFixture.givenIncrementalHeader(INCR, laterIncr))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("earlier backup");
         assertThatThrownBy(() -> new ChunkRef(FULL, RepositoryLayout.bundle(INCR, 1), 0, 10, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a bundle of backup");
     }
