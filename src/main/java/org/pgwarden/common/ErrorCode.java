@@ -19,6 +19,8 @@ public enum ErrorCode {
     USAGE("PGW010", ExitCode.USAGE, false),
     CONFIG_INVALID("PGW011", ExitCode.USAGE, false),
     SECRET_UNRESOLVED("PGW012", ExitCode.USAGE, false),
+    /** A backup label given by the operator or found in the repository does not parse. */
+    BACKUP_LABEL_INVALID("PGW013", ExitCode.USAGE, false),
 
     PG_UNREACHABLE("PGW020", ExitCode.DEPENDENCY, true),
     PG_AUTH_FAILED("PGW021", ExitCode.DEPENDENCY, false),
@@ -54,8 +56,16 @@ public enum ErrorCode {
     INTEGRITY_WRONG_STANZA("PGW055", ExitCode.INTEGRITY, false),
     /** An object or keyring entry names a data key id that the repository's keyring does not hold. */
     INTEGRITY_UNKNOWN_KEY("PGW056", ExitCode.INTEGRITY, false),
+    /** A manifest opened and authenticated, but its content is malformed, out of order or disagrees with its footer. */
+    INTEGRITY_MANIFEST("PGW057", ExitCode.INTEGRITY, false),
 
     LOCK_HELD("PGW060", ExitCode.CONFLICT, false),
+    /** The repository belongs to another cluster (system identifier) or another stanza. */
+    STANZA_MISMATCH("PGW061", ExitCode.CONFLICT, false),
+    /** The repository has no {@code stanza.json} yet. */
+    STANZA_MISSING("PGW062", ExitCode.USAGE, false),
+    /** An operation meant for an interrupted backup was asked of a committed one. */
+    BACKUP_COMMITTED("PGW063", ExitCode.CONFLICT, false),
 
     HTTP_BIND_FAILED("PGW070", ExitCode.DEPENDENCY, false),
 

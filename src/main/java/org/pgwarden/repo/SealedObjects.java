@@ -1,7 +1,9 @@
 package org.pgwarden.repo;
 
 import java.io.IOException;
+import java.io.FilterOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 import org.pgwarden.codec.Codec;
@@ -10,6 +12,7 @@ import org.pgwarden.crypto.SealedObjectReader;
 import org.pgwarden.crypto.SealedObjectWriter;
 import org.pgwarden.crypto.SealingInputStream;
 import org.pgwarden.crypto.SealingKey;
+import org.pgwarden.crypto.SealingOutputStream;
 import org.pgwarden.crypto.UnsealingInputStream;
 import org.pgwarden.storage.ObjectKey;
 import org.pgwarden.storage.ObjectStore;
@@ -44,6 +47,58 @@ public final class SealedObjects {
             return sealed.result();
         } catch (IOException e) {
             throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
+    /**
+     * Like {@link #put(ObjectKey, InputStream)}, but only if no object exists at {@code key}
+     * ({@code REPO_OBJECT_EXISTS} otherwise); atomic where the store supports conditional create.
+     */
+    public SealResult create(ObjectKey key, InputStream plaintext) {
+        try (SealingInputStream sealed = writer.seal(plaintext, key, keyring.currentDataKey())) {
+            store.create(key, sealed);
+            return sealed.result();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
+    /**
+     * Starts a chunk of bundle {@code bundle} at byte {@code chunkOffset}: plaintext written to the
+     * returned stream is sealed under the chunk's identity ({@link RepositoryLayout#chunkIdentity})
+     * into {@code sink}. Closing the returned stream ends the chunk but leaves {@code sink} open, so
+     * the next chunk can follow; its {@code result().storedBytes()} is the chunk's length.
+     */
+    public SealingOutputStream sealChunk(OutputStream sink, ObjectKey bundle, long chunkOffset, SealingKey dataKey) {
+        OutputStream keepOpen = new FilterOutputStream(sink) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.flush();
+            }
+        };
+        return writer.open(keepOpen, RepositoryLayout.chunkIdentity(bundle, chunkOffset), dataKey);
+    }
+
+    /**
+     * The authenticated plaintext of the chunk {@code ref} names, read with one ranged GET; the
+     * caller skips {@code ref.sliceOffset()} bytes to reach its slice and closes the stream.
+     */
+    public UnsealingInputStream openChunk(ChunkRef ref) {
+        InputStream raw = store.get(ref.object(), ref.chunkOffset(), ref.chunkLength());
+        try {
+            return reader.open(raw, ref.identity());
+        } catch (RuntimeException e) {
+            try {
+                raw.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 

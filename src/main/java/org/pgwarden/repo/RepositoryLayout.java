@@ -1,0 +1,98 @@
+package org.pgwarden.repo;
+
+import java.util.Optional;
+import org.pgwarden.storage.ObjectKey;
+
+/**
+ * Every key pgwarden uses in a repository, in one place. A repository (a directory or an S3
+ * prefix) holds exactly one stanza; keys are relative to its root. The format is documented in
+ * {@code docs/repository-format.md}; change both together.
+ */
+public final class RepositoryLayout {
+    /** The stanza's identity: which cluster this repository belongs to. */
+    public static final ObjectKey STANZA = new ObjectKey("stanza.json");
+    /** Every backup lives under {@code backup/<label>/}. */
+    public static final String BACKUP_PREFIX = "backup/";
+    /** The lock a backup (and later expire) holds while it writes. */
+    public static final ObjectKey BACKUP_LOCK = new ObjectKey("lock/backup");
+    /** The WAL archive. */
+    public static final String WAL_PREFIX = "wal/";
+    /** Scratch objects written by {@code check} to prove the repository is writable. */
+    public static final String CHECK_PREFIX = "check/";
+    /** Wrapped data keys, see {@link KeyringEntry}. */
+    public static final String KEYRING_PREFIX = KeyringEntry.PREFIX;
+
+    private static final String MANIFEST = "manifest";
+    private static final String DATA = "data";
+    private static final String CHUNK_AT = "at";
+
+    private RepositoryLayout() {
+    }
+
+    /** {@code backup/<label>/}: everything one backup wrote, committed or not. */
+    public static String backupPrefix(BackupLabel label) {
+        return BACKUP_PREFIX + label + "/";
+    }
+
+    /** {@code backup/<label>/manifest}, written last: its presence is what makes a backup exist. */
+    public static ObjectKey manifest(BackupLabel label) {
+        return ObjectKey.of("backup", label.toString(), MANIFEST);
+    }
+
+    /** {@code backup/<label>/data/}: the backup's bundle objects. */
+    public static String dataPrefix(BackupLabel label) {
+        return backupPrefix(label) + DATA + "/";
+    }
+
+    /**
+     * {@code backup/<label>/data/<n>}, {@code n} in at least six digits from {@code 000001}: one
+     * bundle object, a sequence of independently sealed chunks.
+     */
+    public static ObjectKey bundle(BackupLabel label, long number) {
+        if (number < 1) {
+            throw new IllegalArgumentException("bundle numbers start at 1, got " + number);
+        }
+        return ObjectKey.of("backup", label.toString(), DATA, String.format("%06d", number));
+    }
+
+    /**
+     * The identity a chunk is sealed under: {@code <bundle>/at/<chunkOffset>}. It is never stored
+     * as an object; binding it as associated data means a chunk copied to another bundle or another
+     * offset fails authentication instead of restoring the wrong bytes.
+     */
+    public static ObjectKey chunkIdentity(ObjectKey bundle, long chunkOffset) {
+        if (chunkOffset < 0) {
+            throw new IllegalArgumentException("chunk offset must not be negative, got " + chunkOffset);
+        }
+        return bundle.resolve(CHUNK_AT).resolve(Long.toString(chunkOffset));
+    }
+
+    /** Whether {@code key} is a bundle object of backup {@code label}. */
+    public static boolean isBundleOf(ObjectKey key, BackupLabel label) {
+        String prefix = dataPrefix(label);
+        String v = key.value();
+        return v.startsWith(prefix) && v.length() > prefix.length() && v.indexOf('/', prefix.length()) < 0;
+    }
+
+    /**
+     * The backup a key under {@code backup/} belongs to; empty for keys outside {@code backup/} or
+     * whose directory is not a well-formed label (so foreign objects are never taken for backups).
+     */
+    public static Optional<BackupLabel> backupOf(ObjectKey key) {
+        String v = key.value();
+        if (!v.startsWith(BACKUP_PREFIX)) {
+            return Optional.empty();
+        }
+        int end = v.indexOf('/', BACKUP_PREFIX.length());
+        if (end < 0) {
+            return Optional.empty();
+        }
+        String label = v.substring(BACKUP_PREFIX.length(), end);
+        return BackupLabel.isValid(label) ? Optional.of(BackupLabel.parse(label)) : Optional.empty();
+    }
+
+    /** Whether {@code key} is the manifest of the backup it sits under. */
+    public static boolean isManifest(ObjectKey key) {
+        return backupOf(key).map(l -> manifest(l).equals(key)).orElse(false);
+    }
+}
