@@ -56,7 +56,7 @@ final class BackupCommand implements Callable<Integer> {
         }
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
-            Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), repo.chunks(), components.postgres(),
+            Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), components.postgres(),
                     config.postgres().dataDirectory(), config.backup(), root.context().clock(), Metrics.noop());
             BackupJob job = new BackupJob(backup, new Backup.Request(backupType, notes));
             JobOutcome outcome = new JobRunner(config.stanza(), root.context().clock(), Metrics.noop())

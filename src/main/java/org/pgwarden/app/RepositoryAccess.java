@@ -5,17 +5,16 @@ import org.pgwarden.codec.Codec;
 import org.pgwarden.config.CompressionConfig;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.crypto.DataKeyCache;
-import org.pgwarden.repo.Chunks;
 import org.pgwarden.repo.Keyring;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.storage.ObjectStore;
 
 /**
  * The repository as features use it: the store, the keyring under the configured master key, and
- * sealed (compressed, encrypted, authenticated) objects and chunks. The stanza name is the
+ * sealed (compressed, encrypted, authenticated) objects. The stanza name is the
  * repository's identity bound into every object.
  */
-record RepositoryAccess(ObjectStore store, Keyring keyring, SealedObjects objects, Chunks chunks) {
+record RepositoryAccess(ObjectStore store, Keyring keyring, SealedObjects objects) {
     /** Unwrapped data keys kept at once; a repository uses one per backup and a few for WAL. */
     private static final int KEY_CACHE_ENTRIES = 1024;
 
@@ -25,7 +24,6 @@ record RepositoryAccess(ObjectStore store, Keyring keyring, SealedObjects object
         Keyring keyring = new Keyring(components.repository(), config.stanza(), components.key(),
                 new DataKeyCache(config.encryption().keyCacheTtl(), KEY_CACHE_ENTRIES, clock), clock);
         return new RepositoryAccess(components.repository(), keyring,
-                new SealedObjects(components.repository(), config.stanza(), keyring, codec),
-                new Chunks(config.stanza(), keyring, codec));
+                new SealedObjects(components.repository(), config.stanza(), keyring, codec));
     }
 }

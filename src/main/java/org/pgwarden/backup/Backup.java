@@ -27,10 +27,9 @@ import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.BackupType;
-import org.pgwarden.repo.Chunks;
 import org.pgwarden.repo.Keyring;
 import org.pgwarden.repo.ManifestEntry;
-import org.pgwarden.repo.ManifestFooter;
+import org.pgwarden.repo.LockOwner;
 import org.pgwarden.repo.ManifestHeader;
 import org.pgwarden.repo.ManifestReader;
 import org.pgwarden.repo.ManifestWriter;
@@ -61,19 +60,17 @@ public final class Backup {
     private final ObjectStore store;
     private final SealedObjects objects;
     private final Keyring keyring;
-    private final Chunks chunks;
     private final PgCluster postgres;
     private final Path dataDirectory;
     private final BackupConfig config;
     private final Clock clock;
     private final Metrics metrics;
 
-    public Backup(ObjectStore store, SealedObjects objects, Keyring keyring, Chunks chunks, PgCluster postgres,
+    public Backup(ObjectStore store, SealedObjects objects, Keyring keyring, PgCluster postgres,
             Path dataDirectory, BackupConfig config, Clock clock, Metrics metrics) {
         this.store = store;
         this.objects = objects;
         this.keyring = keyring;
-        this.chunks = chunks;
         this.postgres = postgres;
         this.dataDirectory = dataDirectory;
         this.config = config;
@@ -88,12 +85,12 @@ public final class Backup {
      */
     public Result run(Request request, JobContext context) {
         Instant started = clock.instant();
-        StanzaInfo stanza = new StanzaStore(objects).load();
+        StanzaInfo stanza = new StanzaStore(store, objects).load();
         PgServerInfo server = postgres.serverInfo();
         ClusterChecks.requireBackupable(server, stanza, dataDirectory);
         BackupCatalog catalog = new BackupCatalog(store, objects);
         BackupLabel label;
-        try (RepositoryLock.Handle lock = new RepositoryLock(store).acquire(RepositoryLock.owner("backup", clock))) {
+        try (RepositoryLock.Held lock = new RepositoryLock(store).acquire(LockOwner.thisProcess(null, clock.instant(), version()))) {
             removeInterrupted(catalog);
             Optional<BackupInfo> parent = ParentChoice.choose(request.type(), catalog.list());
             BackupType type = parent.isEmpty() ? BackupType.FULL : request.type();
@@ -118,7 +115,7 @@ public final class Backup {
                 Stream<PgDataEntry> walk = new PgDataWalker(dataDirectory).entries();
                 ParentEntries parentEntries = ParentEntries.open(objects, parent)) {
             Optional<Lsn> checksumsFrom = server.dataChecksums() ? Optional.of(session.startLsn()) : Optional.empty();
-            new PgDataCopier(store, chunks, dataKey, config, counters, context)
+            new PgDataCopier(store, objects, dataKey, config, counters, context)
                     .copy(label, walk, parentEntries.iterator(), checksumsFrom, spool);
             PgBackupStop stop = session.end();
             new WalWait(new WalArchiveIndex(store), stanza.walSegmentSize(), config.archiveTimeout(), clock)
@@ -133,10 +130,10 @@ public final class Backup {
                             "backup.page-checksum-errors is 'fail'; see 'pgwarden info' and check the storage", null);
                 }
             }
-            ManifestHeader header = new ManifestHeader(label.toString(), type, parent.map(p -> p.label().toString()),
+            ManifestHeader header = new ManifestHeader(label, type, parent.map(BackupInfo::label),
                     session.startTime(), stop.stopTime(), session.startLsn().toString(), stop.stopLsn().toString(),
                     session.timeline().value(), stanza.pgMajor(), stanza.systemIdentifier(), stanza.walSegmentSize(),
-                    config.sliceSize(), stop.backupLabelText(), stop.tablespaceMapText(), server.dataChecksums(),
+                    config.sliceSize(), stop.backupLabel(), stop.tablespaceMapText().orElse(null), server.dataChecksums(),
                     request.annotations());
             commit(label, header, spool, counters, dataKey);
         }
@@ -156,7 +153,7 @@ public final class Backup {
     /** The manifest is written last; its commit is the moment the backup starts to exist. */
     private void commit(BackupLabel label, ManifestHeader header, EntrySpool spool, BackupCounters counters,
             SealingKey dataKey) {
-        try (ManifestWriter writer = ManifestWriter.open(objects, label, header, dataKey)) {
+        try (ManifestWriter writer = ManifestWriter.open(objects, header, dataKey)) {
             spool.replay(writer::add);
             writer.commit();
         }
@@ -175,7 +172,12 @@ public final class Backup {
         }
     }
 
-    static String human(long bytes) {
+    private static String version() {
+        Package p = Backup.class.getPackage();
+        return p.getImplementationVersion() == null ? "unknown" : p.getImplementationVersion();
+    }
+
+    public static String human(long bytes) {
         return org.pgwarden.common.ByteSize.ofBytes(bytes).toHuman();
     }
 
@@ -192,7 +194,7 @@ public final class Backup {
         }
 
         Iterator<ManifestEntry> iterator() {
-            return reader == null ? Collections.emptyIterator() : reader.entries();
+            return reader == null ? Collections.emptyIterator() : reader.iterator();
         }
 
         @Override

@@ -1,5 +1,8 @@
 package org.pgwarden.backup;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -7,7 +10,8 @@ import java.util.function.IntSupplier;
 import org.pgwarden.crypto.SealingKey;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.ChunkRef;
-import org.pgwarden.repo.Chunks;
+import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.crypto.SealingOutputStream;
 import org.pgwarden.repo.RepositoryLayout;
 import org.pgwarden.storage.ObjectStore;
 
@@ -26,7 +30,7 @@ final class ChunkPacker implements AutoCloseable {
     }
 
     private final ObjectStore store;
-    private final Chunks chunks;
+    private final SealedObjects objects;
     private final SealingKey dataKey;
     private final BackupLabel label;
     private final IntSupplier bundleNumbers;
@@ -43,10 +47,10 @@ final class ChunkPacker implements AutoCloseable {
     private record Pending(int sliceOffset, Placement placement) {
     }
 
-    ChunkPacker(ObjectStore store, Chunks chunks, SealingKey dataKey, BackupLabel label, IntSupplier bundleNumbers,
+    ChunkPacker(ObjectStore store, SealedObjects objects, SealingKey dataKey, BackupLabel label, IntSupplier bundleNumbers,
             ExecutorService uploads, int chunkSize, long bundleSize, BackupCounters counters) {
         this.store = store;
-        this.chunks = chunks;
+        this.objects = objects;
         this.dataKey = dataKey;
         this.label = label;
         this.bundleNumbers = bundleNumbers;
@@ -82,11 +86,11 @@ final class ChunkPacker implements AutoCloseable {
             bundle = new BundleWriter(store, RepositoryLayout.bundle(label, bundleNumbers.getAsInt()), uploads);
         }
         long at = bundle.offset();
-        Chunks.Sealed sealed = chunks.seal(buffer, used, RepositoryLayout.chunkIdentity(bundle.key(), at), dataKey);
-        bundle.append(sealed.bytes());
-        counters.stored(sealed.bytes().length);
+        byte[] sealed = seal(at);
+        bundle.append(sealed);
+        counters.stored(sealed.length);
         for (Pending p : pending) {
-            p.placement().placed(new ChunkRef(label.toString(), bundle.key(), at, sealed.bytes().length, p.sliceOffset()));
+            p.placement().placed(new ChunkRef(label, bundle.key(), at, sealed.length, p.sliceOffset()));
         }
         pending.clear();
         used = 0;
@@ -94,6 +98,16 @@ final class ChunkPacker implements AutoCloseable {
             bundle.finish();
             bundle = null;
         }
+    }
+
+    private byte[] seal(long at) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(used / 2 + 512);
+        try (SealingOutputStream sealing = objects.sealChunk(out, bundle.key(), at, dataKey)) {
+            sealing.write(buffer, 0, used);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to seal a chunk of '" + bundle.key() + "'", e);
+        }
+        return out.toByteArray();
     }
 
     /** Seals what is pending and finishes the bundle, so every placement has run and is durable. */

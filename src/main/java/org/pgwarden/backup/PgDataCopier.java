@@ -21,7 +21,7 @@ import org.pgwarden.job.JobContext;
 import org.pgwarden.pg.Lsn;
 import org.pgwarden.pg.PgDataEntry;
 import org.pgwarden.repo.BackupLabel;
-import org.pgwarden.repo.Chunks;
+import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.ManifestEntry;
 import org.pgwarden.storage.ObjectStore;
 
@@ -33,16 +33,16 @@ import org.pgwarden.storage.ObjectStore;
  */
 final class PgDataCopier {
     private final ObjectStore store;
-    private final Chunks chunks;
+    private final SealedObjects objects;
     private final SealingKey dataKey;
     private final BackupConfig settings;
     private final BackupCounters counters;
     private final JobContext context;
 
-    PgDataCopier(ObjectStore store, Chunks chunks, SealingKey dataKey, BackupConfig settings,
+    PgDataCopier(ObjectStore store, SealedObjects objects, SealingKey dataKey, BackupConfig settings,
             BackupCounters counters, JobContext context) {
         this.store = store;
-        this.chunks = chunks;
+        this.objects = objects;
         this.dataKey = dataKey;
         this.settings = settings;
         this.counters = counters;
@@ -69,7 +69,7 @@ final class PgDataCopier {
         try {
             for (int i = 0; i < workers; i++) {
                 EntrySpool.Writer out = spool.newWriter();
-                ChunkPacker packer = new ChunkPacker(store, chunks, dataKey, label, bundleNumbers::incrementAndGet,
+                ChunkPacker packer = new ChunkPacker(store, objects, dataKey, label, bundleNumbers::incrementAndGet,
                         uploads, settings.chunkSize(), settings.bundleSize(), counters);
                 FileCopier copier = new FileCopier(packer, settings.sliceSize(), checksumsFrom, counters, context);
                 running.add(pool.submit(() -> work(queue, out, packer, copier, failure)));
@@ -106,17 +106,16 @@ final class PgDataCopier {
             }
             context.checkCancelled();
             PgDataEntry e = it.next();
-            while (previous != null && previous.path().compareTo(e.path()) < 0) {
+            while (previous != null && PgDataEntry.PATH_ORDER.compare(previous.path(), e.path()) < 0) {
                 previous = parent.hasNext() ? parent.next() : null;
             }
             ManifestEntry match = previous != null && previous.path().equals(e.path()) ? previous : null;
             sequence++;
             switch (e.type()) {
                 case FILE -> offer(queue, new Task(sequence, e, match), failure, false);
-                case DIRECTORY -> direct.accept(sequence, new ManifestEntry(e.path(), ManifestEntry.Type.DIRECTORY,
-                        0, e.mtimeMillis(), e.mode(), null, null, List.of(), List.of()));
-                case SYMLINK -> direct.accept(sequence, new ManifestEntry(e.path(), ManifestEntry.Type.SYMLINK, 0,
-                        e.mtimeMillis(), e.mode(), e.linkTarget().orElse(null), null, List.of(), List.of()));
+                case DIRECTORY -> direct.accept(sequence, ManifestEntry.directory(e.path(), e.mtimeMillis(), e.mode()));
+                case SYMLINK -> direct.accept(sequence, ManifestEntry.symlink(e.path(), e.mtimeMillis(), e.mode(),
+                        e.linkTarget().orElseThrow()));
                 default -> throw new IllegalStateException(e.type().toString());
             }
         }
