@@ -77,7 +77,12 @@ public record WalSegmentName(Kind kind, TimelineId timeline, long log, long seg,
 
     /** Whether {@code fileName} is a WAL file name of any kind, without throwing. */
     public static boolean isWalFileName(String fileName) {
-        return fileName != null && (NAME.matcher(fileName).matches() || HISTORY_NAME.matcher(fileName).matches());
+        try {
+            parse(fileName);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The segment holding {@code lsn}; a position exactly on a boundary belongs to the segment it starts. */
