@@ -29,6 +29,8 @@ public enum ErrorCode {
     PG_MISCONFIGURED("PGW024", ExitCode.DEPENDENCY, false),
     PG_BINARIES_MISSING("PGW025", ExitCode.DEPENDENCY, false),
     PG_PROCESS_FAILED("PGW026", ExitCode.FAILED, false),
+    /** A file or directory under the data directory (or a tablespace) cannot be read. */
+    PG_DATA_UNREADABLE("PGW027", ExitCode.FAILED, false),
 
     REPO_UNREACHABLE("PGW030", ExitCode.DEPENDENCY, true),
     REPO_ACCESS_DENIED("PGW031", ExitCode.DEPENDENCY, false),

@@ -25,6 +25,30 @@ public interface PgCluster extends AutoCloseable {
      */
     Connection openDedicatedConnection();
 
+    /**
+     * Enters backup mode on a new dedicated connection (never a pooled one: backup mode belongs to
+     * the server session that started it). Uses {@code pg_backup_start} on PostgreSQL 15 and later,
+     * {@code pg_start_backup(..., exclusive => false)} before.
+     *
+     * @param label shown in {@code backup_label} and the server log
+     * @param fast  {@code true} for an immediate checkpoint, {@code false} for a spread one that
+     *              takes up to {@code checkpoint_timeout * checkpoint_completion_target}
+     * @throws org.pgwarden.common.PgwardenException {@code PG_MISCONFIGURED} on a standby
+     */
+    PgBackupSession beginBackup(String label, boolean fast);
+
+    /** Forces a switch to the next WAL segment ({@code pg_switch_wal()}); returns the end of the old one. */
+    Lsn switchWal();
+
+    /** The current WAL write position of a primary ({@code pg_current_wal_lsn()}). */
+    Lsn currentLsn();
+
+    /** The cluster's WAL segment size in bytes, fixed at initdb (16 MiB by default). */
+    int walSegmentSize();
+
+    /** The cluster's page size in bytes, fixed at compile time (8 KiB by default). */
+    int blockSize();
+
     /** Where the cluster is, for messages: {@code PostgreSQL at 'db1:5432' database 'postgres'}. */
     String describeEndpoint();
 

@@ -17,6 +17,8 @@ import org.pgwarden.common.Retrier;
 import org.pgwarden.common.Secret;
 import org.pgwarden.config.PostgresConfig;
 import org.pgwarden.metrics.Metrics;
+import org.pgwarden.pg.Lsn;
+import org.pgwarden.pg.PgBackupSession;
 import org.pgwarden.pg.PgCluster;
 import org.pgwarden.pg.PgServerInfo;
 import org.pgwarden.pg.PgVersion;
@@ -137,6 +139,47 @@ public final class JdbcPgCluster implements PgCluster {
         } catch (SQLException e) {
             throw errors.connectFailed(e);
         }
+    }
+
+    @Override
+    public PgBackupSession beginBackup(String label, boolean fast) {
+        Objects.requireNonNull(label, "label");
+        // only connecting is retried: once backup mode may have begun, a retry would start a second one
+        return JdbcBackupSession.begin(openDedicatedConnection(), errors, label, fast);
+    }
+
+    @Override
+    public Lsn switchWal() {
+        return Lsn.parse(queryText("SELECT pg_switch_wal()::text"));
+    }
+
+    @Override
+    public Lsn currentLsn() {
+        return Lsn.parse(queryText("SELECT pg_current_wal_lsn()::text"));
+    }
+
+    @Override
+    public int walSegmentSize() {
+        // SHOW prints '16MB'; pg_size_bytes turns any such unit into bytes
+        return Math.toIntExact(Long.parseLong(queryText("SELECT pg_size_bytes(current_setting('wal_segment_size'))")));
+    }
+
+    @Override
+    public int blockSize() {
+        return Math.toIntExact(Long.parseLong(queryText("SELECT pg_size_bytes(current_setting('block_size'))")));
+    }
+
+    /** The first column of the single row {@code sql} returns, as text. */
+    private String queryText(String sql) {
+        return withConnection(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                if (!rs.next() || rs.getString(1) == null) {
+                    throw new PgwardenException(ErrorCode.PG_QUERY_FAILED,
+                            "'" + sql + "' returned no value on " + errors.where());
+                }
+                return rs.getString(1);
+            }
+        });
     }
 
     @Override
