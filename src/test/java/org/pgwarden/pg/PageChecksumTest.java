@@ -2,6 +2,7 @@ package org.pgwarden.pg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,6 +29,20 @@ class PageChecksumTest {
 
     static void storeChecksum(byte[] page, int offset, int checksum) {
         ByteBuffer.wrap(page).order(ByteOrder.nativeOrder()).putShort(offset + 8, (short) checksum);
+    }
+
+    /**
+     * Values PostgreSQL 15's {@code pageinspect.page_checksum()} returned for the synthetic page
+     * (see {@code PageChecksumIT}, which checks the same blocks against a live server).
+     */
+    @Test
+    void matchesValuesComputedByPostgres() {
+        assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "the page is laid out little-endian");
+        byte[] page = givenSyntheticPage();
+        assertThat(PageChecksum.compute(page, 0, 0)).isEqualTo(53729);
+        assertThat(PageChecksum.compute(page, 0, 1)).isEqualTo(53728);
+        assertThat(PageChecksum.compute(page, 0, 131077)).isEqualTo(53726);
+        assertThat(PageChecksum.compute(page, 0, Integer.MAX_VALUE)).isEqualTo(44575);
     }
 
     @Test

@@ -69,11 +69,12 @@ class PgBackupSessionIT {
         assertThat(session.startLsn()).isLessThanOrEqualTo(stop.stopLsn());
         assertThat(session.timeline()).isEqualTo(TimelineId.FIRST);
         assertThat(session.startTime()).isBeforeOrEqualTo(stop.stopTime());
-        assertThat(stop.backupLabel())
+        assertThat(stop.backupLabelText())
                 .contains("START WAL LOCATION: " + session.startLsn())
                 .contains("LABEL: 20261124-020000F")
                 .contains("START TIMELINE: 1");
-        assertThat(stop.tablespaceMap()).isNull();
+        assertThat(stop.tablespaceMapText()).isNull();
+        assertThat(stop.hasTablespaceMap()).isFalse();
         assertThatThrownBy(session::end).isInstanceOf(IllegalStateException.class);
     }
 
@@ -89,7 +90,7 @@ class PgBackupSessionIT {
         try (PgBackupSession s = cluster.beginBackup("with-tablespace", true)) {
             PgBackupStop stop = s.end();
             String oid = pg.queryString("SELECT oid FROM pg_tablespace WHERE spcname = 'mapped'");
-            assertThat(stop.tablespaceMap()).contains(oid + " " + location);
+            assertThat(stop.tablespaceMapText()).contains(oid + " " + location);
         } finally {
             pg.sql("DROP TABLESPACE mapped");
         }
@@ -106,7 +107,7 @@ class PgBackupSessionIT {
         assertThatThrownBy(abandoned::end).isInstanceOf(IllegalStateException.class);
         try (PgBackupSession next = cluster.beginBackup("after-abandoned", true)) {
             PgBackupStop stop = next.end();
-            assertThat(stop.backupLabel()).contains("LABEL: after-abandoned");
+            assertThat(stop.backupLabelText()).contains("LABEL: after-abandoned");
         }
     }
 

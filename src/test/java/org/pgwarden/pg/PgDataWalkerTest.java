@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,6 +132,23 @@ class PgDataWalkerTest {
     }
 
     @Test
+    void recognisesRelationFiles() {
+        for (String yes : List.of("base/1/1259", "base/16384/16385_fsm.3", "base/1/2619_vm", "base/5/16384_init",
+                "global/1262", "global/1262.1", "pg_tblspc/16385/PG_15_202209061/5/16386.12")) {
+            assertThat(PgDataLayout.isRelationFile(yes)).as(yes).isTrue();
+        }
+        for (String no : List.of("base/1/PG_VERSION", "base/1/pg_filenode.map", "global/pg_control", "base/1/t3_1234",
+                "base/1/1259_xyz", "base/1/1259.", "pg_xact/0000", "1259", "base/x/1259", "base/1/sub/1259",
+                "pg_tblspc/16385/1259", "pg_tblspc/16385/PG_15_202209061/1259")) {
+            assertThat(PgDataLayout.isRelationFile(no)).as(no).isFalse();
+        }
+        assertThat(PgDataLayout.parseRelationFileName("16385_vm.2"))
+                .isEqualTo(new PgDataLayout.RelationFile("16385", "vm", 2));
+        assertThat(PgDataLayout.parseRelationFileName("16385"))
+                .isEqualTo(new PgDataLayout.RelationFile("16385", "main", 0));
+    }
+
+    @Test
     void pathOrderComparesUnsignedBytes() {
         List<String> list = new ArrayList<>(List.of("a/b", "a", "a.b", "a-b", "ab", "a\u00e9", "a~", "a\uD83D\uDE00",
                 "a\uFF5E"));
@@ -224,12 +243,17 @@ class PgDataWalkerTest {
         Path data = tmp.resolve("data");
         int dirs = 100;
         int perDir = 1000;
-        for (int d = 1; d <= dirs; d++) {
-            Path dir = Files.createDirectories(data.resolve("base/" + d));
-            for (int f = 1; f <= perDir; f++) {
-                Files.createFile(dir.resolve(Integer.toString(f)));
+        // creating the files costs far more than walking them; spread it over the cores
+        IntStream.rangeClosed(1, dirs).parallel().forEach(d -> {
+            try {
+                Path dir = Files.createDirectories(data.resolve("base/" + d));
+                for (int f = 1; f <= perDir; f++) {
+                    Files.createFile(dir.resolve(Integer.toString(f)));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
+        });
         long count = 0;
         String previous = null;
         boolean lateFileSeen = false;
