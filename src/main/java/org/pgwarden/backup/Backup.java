@@ -133,7 +133,7 @@ public final class Backup {
             ManifestHeader header = new ManifestHeader(label, type, parent.map(BackupInfo::label),
                     session.startTime(), stop.stopTime(), session.startLsn().toString(), stop.stopLsn().toString(),
                     session.timeline().value(), stanza.pgMajor(), stanza.systemIdentifier(), stanza.walSegmentSize(),
-                    config.sliceSize(), stop.backupLabel(), stop.tablespaceMapText().orElse(null), server.dataChecksums(),
+                    config.sliceSize(), stop.backupLabelText(), stop.tablespaceMapText(), server.dataChecksums(),
                     request.annotations());
             commit(label, header, spool, counters, dataKey);
         }

@@ -1,6 +1,5 @@
 package org.pgwarden.backup;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import org.pgwarden.repo.ManifestEntry;
+import org.pgwarden.repo.ManifestEntryLines;
 
 /**
  * Manifest entries written by several workers, each in increasing sequence, kept in local temp
@@ -22,8 +22,6 @@ import org.pgwarden.repo.ManifestEntry;
  * the file count never decides the memory used.
  */
 final class EntrySpool implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
-
     private final Path directory;
     private final List<Path> files = new ArrayList<>();
 
@@ -64,7 +62,7 @@ final class EntrySpool implements AutoCloseable {
             try {
                 out.write(Long.toString(sequence));
                 out.write('\t');
-                out.write(JSON.writeValueAsString(entry));
+                out.write(ManifestEntryLines.format(entry));
                 out.write('\n');
             } catch (IOException e) {
                 throw new UncheckedIOException("unable to write the entry spool", e);
@@ -99,7 +97,7 @@ final class EntrySpool implements AutoCloseable {
             }
             while (!heads.isEmpty()) {
                 Head h = heads.poll();
-                consumer.accept(JSON.readValue(h.json(), ManifestEntry.class));
+                consumer.accept(ManifestEntryLines.parse(h.json()));
                 String line = h.reader().readLine();
                 if (line != null) {
                     int tab = line.indexOf('\t');

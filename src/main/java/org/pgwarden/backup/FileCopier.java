@@ -142,12 +142,12 @@ final class FileCopier {
         long firstBlock = segmentNumber(entry.path()) * PAGES_PER_SEGMENT + fileOffset / PAGE_SIZE;
         for (int at = 0; at + PAGE_SIZE <= length; at += PAGE_SIZE) {
             long block = firstBlock + at / PAGE_SIZE;
-            if (PageChecksum.check(slice, at, block).valid()) {
+            if (PageChecksum.check(slice, at, block).isValid()) {
                 continue;
             }
             byte[] again = new byte[PAGE_SIZE];
             if (readFully(ch, again, PAGE_SIZE, fileOffset + at) == PAGE_SIZE) {
-                if (PageChecksum.check(again, 0, block).valid()) {
+                if (PageChecksum.check(again, 0, block).isValid()) {
                     continue;
                 }
                 if (PageChecksum.pageLsn(again, 0).compareTo(checksumsFrom.get()) >= 0) {

@@ -115,7 +115,7 @@ final class PgDataCopier {
                 case FILE -> offer(queue, new Task(sequence, e, match), failure, false);
                 case DIRECTORY -> direct.accept(sequence, ManifestEntry.directory(e.path(), e.mtimeMillis(), e.mode()));
                 case SYMLINK -> direct.accept(sequence, ManifestEntry.symlink(e.path(), e.mtimeMillis(), e.mode(),
-                        e.linkTarget().orElseThrow()));
+                        e.linkTarget().orElseThrow().toString()));
                 default -> throw new IllegalStateException(e.type().toString());
             }
         }
