@@ -90,7 +90,10 @@ public final class Backup {
         ClusterChecks.requireBackupable(server, stanza, dataDirectory);
         BackupCatalog catalog = new BackupCatalog(store, objects);
         BackupLabel label;
-        try (RepositoryLock.Held lock = new RepositoryLock(store).acquire(LockOwner.thisProcess(null, clock.instant(), version()))) {
+        try (RepositoryLock.Held lock = new RepositoryLock(store).acquireReclaimingStale(
+                LockOwner.thisProcess(null, clock.instant(), version()),
+                stale -> log.warn("taking over the stale repository lock of {}: that process no longer runs on this"
+                        + " host (it crashed or was killed); its unfinished backup is removed", stale.describe()))) {
             removeInterrupted(catalog);
             Optional<BackupInfo> parent = ParentChoice.choose(request.type(), catalog.list());
             BackupType type = parent.isEmpty() ? BackupType.FULL : request.type();

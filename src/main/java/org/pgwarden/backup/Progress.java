@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A progress log line every few seconds: bytes read of the total, rate, ETA. */
+/**
+ * Progress of a long copy: a log line every ten seconds (bytes of the total, rate, ETA), and on a
+ * terminal a progress bar redrawn every second on standard error.
+ */
 final class Progress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Progress.class);
     private static final Duration EVERY = Duration.ofSeconds(10);
@@ -29,6 +32,10 @@ final class Progress implements AutoCloseable {
         Instant began = clock.instant();
         timer.scheduleAtFixedRate(() -> log.info(line(what, total, counters.read(),
                 Duration.between(began, clock.instant()))), EVERY.toSeconds(), EVERY.toSeconds(), TimeUnit.SECONDS);
+        if (System.console() != null) {
+            timer.scheduleAtFixedRate(() -> System.err.print("\r" + bar(total, counters.read(),
+                    Duration.between(began, clock.instant()))), 1, 1, TimeUnit.SECONDS);
+        }
         return new Progress(timer);
     }
 
@@ -41,8 +48,24 @@ final class Progress implements AutoCloseable {
                 Backup.human((long) rate), remaining < 0 ? "unknown" : remaining + "s");
     }
 
+    /** {@code [#########...........]  45%  1.2 GiB of 2.7 GiB  120.0 MiB/s  ETA 12s}. */
+    static String bar(long total, long done, Duration elapsed) {
+        int width = 30;
+        double fraction = total == 0 ? 1.0 : Math.min(1.0, (double) done / total);
+        int filled = (int) Math.round(fraction * width);
+        double seconds = Math.max(0.001, elapsed.toMillis() / 1000.0);
+        double rate = done / seconds;
+        long remaining = rate > 0 ? (long) ((total - done) / rate) : -1;
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + String.format(java.util.Locale.ROOT,
+                "%3.0f%%  %s of %s  %s/s  ETA %s   ", fraction * 100, Backup.human(done), Backup.human(total),
+                Backup.human((long) rate), remaining < 0 ? "?" : remaining + "s");
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();
+        if (System.console() != null) {
+            System.err.print("\r" + " ".repeat(100) + "\r");
+        }
     }
 }

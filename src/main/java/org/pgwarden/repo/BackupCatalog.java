@@ -114,6 +114,7 @@ public final class BackupCatalog {
             store.delete(batch);
             deleted += batch.size();
         }
+        deleted += store.discardIncomplete(RepositoryLayout.backupPrefix(label));
         return deleted;
     }
 

@@ -70,6 +70,30 @@ public final class RepositoryLock {
         return new Held(owner, token);
     }
 
+    /**
+     * Like {@link #acquire}, but a lock that is provably stale — held by a process of this host
+     * that no longer runs (a crashed or killed backup) — is taken over, after {@code reclaimed} was
+     * told whose it was so the caller reports it. A lock of another host is never taken over: this
+     * host cannot know whether that process still runs.
+     */
+    public Held acquireReclaimingStale(LockOwner owner, java.util.function.Consumer<LockOwner> reclaimed) {
+        try {
+            return acquire(owner);
+        } catch (PgwardenException e) {
+            if (e.errorCode() != ErrorCode.LOCK_HELD) {
+                throw e;
+            }
+            Optional<Stored> current = read();
+            if (current.isEmpty() || !current.get().owner.host().equals(thisHost)
+                    || processAlive.test(current.get().owner.pid())) {
+                throw e;
+            }
+            reclaimed.accept(current.get().owner);
+            store.delete(java.util.List.of(KEY));
+            return acquire(owner);
+        }
+    }
+
     /** Who holds the lock now, if anyone. */
     public Optional<LockOwner> holder() {
         return read().map(s -> s.owner);

@@ -55,6 +55,18 @@ public interface ObjectStore extends AutoCloseable {
         return new ReadOnlyObjectStore(this);
     }
 
+    /**
+     * Removes what writes under {@code prefix} left behind without completing: a local store's
+     * temporary files, S3's unfinished multipart uploads. Objects are not touched. Called when a
+     * crashed writer's work is cleaned up (an interrupted backup), never while writers are active
+     * under the prefix.
+     *
+     * @return how many leftovers were removed
+     */
+    default long discardIncomplete(String prefix) {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -64,6 +64,12 @@ final class ReadOnlyObjectStore implements ObjectStore {
     }
 
     @Override
+    public long discardIncomplete(String prefix) {
+        throw new PgwardenException(ErrorCode.REPO_READ_ONLY, "unable to discard unfinished writes under '" + prefix
+                + "' in '" + store.describe() + "': the store is opened read-only");
+    }
+
+    @Override
     public ObjectStore readOnly() {
         return this;
     }

@@ -51,6 +51,12 @@ public final class BackupSetup implements AutoCloseable {
      * @param settings extra postgresql.conf settings
      */
     public static BackupSetup start(Path dir, Map<String, String> settings, String extraYaml) throws IOException {
+        return start(dir, settings, extraYaml, "");
+    }
+
+    /** @param backupYaml extra lines of the {@code backup:} section, each indented by two spaces */
+    public static BackupSetup start(Path dir, Map<String, String> settings, String extraYaml, String backupYaml)
+            throws IOException {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path config = dir.resolve("pgwarden.yaml");
         Path repository = Files.createDirectories(dir.resolve("repository"));
@@ -87,10 +93,8 @@ public final class BackupSetup implements AutoCloseable {
                 backup:
                   fast-start: true
                   archive-timeout: 60s
-                logging:
-                  level: warn
                 """.formatted(c.dataDirectory(), c.binaries().path(PgBinaries.Program.POSTGRES).getParent(), c.port(),
-                repository, key) + extraYaml, StandardCharsets.UTF_8);
+                repository, key) + backupYaml + extraYaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         return new BackupSetup(dir, config, repository, key, pg);
     }
@@ -130,13 +134,21 @@ public final class BackupSetup implements AutoCloseable {
         return CliRun.run(all);
     }
 
-    /** The repository's sealed objects, opened with the test's key, for reading behind pgwarden's back. */
-    public SealedObjects objects() {
+    /** The repository opened with the test's key, for working behind pgwarden's back. */
+    public record Repository(ObjectStore store, Keyring keyring, SealedObjects objects) {
+    }
+
+    public Repository open() {
         ObjectStore store = new FilesystemObjectStore(repository);
         KeyWrapper wrapper = LocalKeyFileWrapper.open(key);
         Keyring keyring = new Keyring(store, "test", wrapper, new DataKeyCache(Duration.ofMinutes(5), 64,
                 Clock.systemUTC()), Clock.systemUTC());
-        return new SealedObjects(store, "test", keyring, Codec.zstd(1));
+        return new Repository(store, keyring, new SealedObjects(store, "test", keyring, Codec.zstd(1)));
+    }
+
+    /** The repository's sealed objects, opened with the test's key, for reading behind pgwarden's back. */
+    public SealedObjects objects() {
+        return open().objects();
     }
 
     /**

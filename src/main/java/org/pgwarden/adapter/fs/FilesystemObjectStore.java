@@ -246,6 +246,39 @@ public final class FilesystemObjectStore implements ObjectStore {
                 Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL), false);
     }
 
+    /** Temporary files of writes that never finished (a killed process), then the emptied directories. */
+    @Override
+    public long discardIncomplete(String prefix) {
+        int slash = prefix.lastIndexOf('/');
+        if (slash <= 0) {
+            return 0; // only whole directories are swept: never the repository root
+        }
+        Path dir = paths.resolve("discard", new ObjectKey(prefix.substring(0, slash)));
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long removed = 0;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (Files.isRegularFile(p) && p.getFileName().toString().startsWith(FsPaths.TEMP_PREFIX)) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                } else if (Files.isDirectory(p)) {
+                    try (Stream<Path> children = Files.list(p)) {
+                        if (children.findAny().isEmpty()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.REPO_IO, "unable to remove unfinished writes under '" + dir + "': "
+                    + e.getMessage(), e);
+        }
+        removeEmptyParents(dir.getParent());
+        return removed;
+    }
+
     @Override
     public void delete(Collection<ObjectKey> keys) {
         Set<Path> touched = new LinkedHashSet<>();

@@ -175,6 +175,20 @@ public final class S3ObjectStore implements ObjectStore {
                 Spliterator.ORDERED | Spliterator.DISTINCT | Spliterator.NONNULL), false);
     }
 
+    /** Aborts multipart uploads a killed process left open under the prefix (S3 bills their parts). */
+    @Override
+    public long discardIncomplete(String prefix) {
+        String s3Prefix = location.s3Prefix(prefix);
+        var uploads = calls.run("list unfinished uploads", location.uri(prefix), () ->
+                s3.listMultipartUploadsPaginator(b -> b.bucket(location.bucket()).prefix(s3Prefix)).uploads()
+                        .stream().toList());
+        for (var u : uploads) {
+            calls.run("abort unfinished upload", "s3://" + location.bucket() + "/" + u.key(), () ->
+                    s3.abortMultipartUpload(b -> b.bucket(location.bucket()).key(u.key()).uploadId(u.uploadId())));
+        }
+        return uploads.size();
+    }
+
     @Override
     public void delete(Collection<ObjectKey> keys) {
         List<ObjectKey> batch = new ArrayList<>(Math.min(keys.size(), tuning.deleteBatchSize()));
