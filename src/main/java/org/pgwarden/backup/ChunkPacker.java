@@ -47,6 +47,12 @@ final class ChunkPacker implements AutoCloseable {
     private record Pending(int sliceOffset, Placement placement) {
     }
 
+    /**
+     * Slices per chunk at most: tiny files would otherwise fill a chunk with hundreds of thousands
+     * of slices, each holding back a pending manifest entry, and memory would follow the file count.
+     */
+    static final int MAX_SLICES_PER_CHUNK = 1024;
+
     ChunkPacker(ObjectStore store, SealedObjects objects, SealingKey dataKey, BackupLabel label, IntSupplier bundleNumbers,
             ExecutorService uploads, int chunkSize, long bundleSize, BackupCounters counters) {
         this.store = store;
@@ -69,7 +75,7 @@ final class ChunkPacker implements AutoCloseable {
         if (length > chunkSize) {
             throw new IllegalArgumentException("slice of " + length + " bytes exceeds the chunk size " + chunkSize);
         }
-        if (used + length > chunkSize) {
+        if (used + length > chunkSize || pending.size() >= MAX_SLICES_PER_CHUNK) {
             flushChunk();
         }
         System.arraycopy(data, offset, buffer, used, length);

@@ -69,6 +69,29 @@ class RepositoryLockTest {
     }
 
     @Test
+    void reclaimingTakesOverOnlyAProvablyStaleLockAndSaysWhose() {
+        RepositoryLock lock = new RepositoryLock(store, "db1", pid -> pid != 4242);
+        lock.acquire(new LockOwner("db1", 4242, Optional.of(LABEL), NOW, "1.0.0"));
+        java.util.List<LockOwner> reported = new java.util.ArrayList<>();
+        try (RepositoryLock.Held mine = lock.acquireReclaimingStale(
+                new LockOwner("db1", 77, Optional.empty(), NOW, "1.0.0"), reported::add)) {
+            assertThat(reported).singleElement().extracting(LockOwner::pid).isEqualTo(4242L);
+            assertThat(lock.holder()).get().extracting(LockOwner::pid).isEqualTo(77L);
+        }
+        // A live holder, or a holder on another host, is never taken over.
+        RepositoryLock otherHost = new RepositoryLock(store, "db2", pid -> false);
+        try (RepositoryLock.Held live = lock.acquire(new LockOwner("db1", 99, Optional.empty(), NOW, "1.0.0"))) {
+            assertThatThrownBy(() -> lock.acquireReclaimingStale(new LockOwner("db1", 77, Optional.empty(), NOW, "1.0.0"),
+                    reported::add)).isInstanceOf(PgwardenException.class);
+            assertThatThrownBy(() -> otherHost.acquireReclaimingStale(
+                    new LockOwner("db2", 5, Optional.empty(), NOW, "1.0.0"), reported::add))
+                    .isInstanceOf(PgwardenException.class);
+            assertThat(reported).hasSize(1);
+            assertThat(live.owner().pid()).isEqualTo(99L);
+        }
+    }
+
+    @Test
     void realProcessTableTellsADeadPidFromALiveOne() {
         long notRunning = Long.MAX_VALUE / 2;
         RepositoryLock lock = new RepositoryLock(store);
