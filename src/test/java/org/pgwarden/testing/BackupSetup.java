@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import org.pgwarden.adapter.fs.FilesystemObjectStore;
 import org.pgwarden.adapter.process.LocalCluster;
 import org.pgwarden.adapter.process.PgBinaries;
@@ -51,11 +52,26 @@ public final class BackupSetup implements AutoCloseable {
      * @param settings extra postgresql.conf settings
      */
     public static BackupSetup start(Path dir, Map<String, String> settings, String extraYaml) throws IOException {
-        return start(dir, settings, extraYaml, "");
+        return start(dir, PgBinaries.locate(Optional.empty()), settings, extraYaml, "");
+    }
+
+    /**
+     * As {@link #start(Path, Map, String)} with the cluster run by {@code binaries}; the
+     * configuration's {@code postgres.bin-directory} names their directory too.
+     */
+    public static BackupSetup start(Path dir, PgBinaries binaries, Map<String, String> settings, String extraYaml)
+            throws IOException {
+        return start(dir, binaries, settings, extraYaml, "");
     }
 
     /** @param backupYaml extra lines of the {@code backup:} section, each indented by two spaces */
     public static BackupSetup start(Path dir, Map<String, String> settings, String extraYaml, String backupYaml)
+            throws IOException {
+        return start(dir, PgBinaries.locate(Optional.empty()), settings, extraYaml, backupYaml);
+    }
+
+    public static BackupSetup start(Path dir, PgBinaries binaries, Map<String, String> settings, String extraYaml,
+            String backupYaml)
             throws IOException {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path config = dir.resolve("pgwarden.yaml");
@@ -65,7 +81,8 @@ public final class BackupSetup implements AutoCloseable {
         givePostgres(repository);
         givePostgres(key);
         String archive = Distribution.launcher() + " --config " + config + " wal-push %p";
-        PostgresFixture pg = PostgresFixture.start(LocalCluster.options().dataChecksums(true).settings(settings)
+        PostgresFixture pg = PostgresFixture.start(LocalCluster.options().binaries(binaries).dataChecksums(true)
+                .settings(settings)
                 .setting("archive_mode", "on").setting("archive_command", archive)
                 .setting("archive_timeout", "0"));
         LocalCluster c = pg.cluster();

@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import org.pgwarden.adapter.process.LocalCluster;
+import org.pgwarden.adapter.process.PgBinaries;
 import org.pgwarden.common.RetryPolicy;
 import org.pgwarden.config.PostgresConfig;
 
@@ -37,6 +38,11 @@ public final class PostgresFixture implements AutoCloseable {
     /** A started cluster with extra {@code postgresql.conf} settings, e.g. {@code archive_mode}. */
     public static PostgresFixture start(Map<String, String> settings) {
         return start(LocalCluster.options().settings(settings));
+    }
+
+    /** A started cluster of the given PostgreSQL programs, e.g. {@link ZonkyPostgres#binaries()}. */
+    public static PostgresFixture start(PgBinaries binaries, Map<String, String> settings) {
+        return start(LocalCluster.options().binaries(binaries).settings(settings));
     }
 
     public static PostgresFixture start(LocalCluster.Options options) {
