@@ -52,6 +52,7 @@ public final class PgwardenCli {
                 .addSubcommand(new StanzaCreateCommand(this))
                 .addSubcommand(new BackupCommand(this))
                 .addSubcommand(new InfoCommand(this))
+                .addSubcommand(new RestoreCommand(this))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new RekeyCommand(this))
                 .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))

@@ -1,0 +1,169 @@
+package org.pgwarden.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.pgwarden.backup.Backup;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.ExitCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.ConfigLoader;
+import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.job.JobContext;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.pg.Lsn;
+import org.pgwarden.repo.BackupLabel;
+import org.pgwarden.restore.RecoveryTarget;
+import org.pgwarden.restore.Restore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Restore a backup into a data directory and prepare recovery to a target.",
+            "Uses only the repository. Refuses a directory a running PostgreSQL uses, and a non-empty",
+            "one unless --delta. Start PostgreSQL afterwards; it fetches WAL with 'pgwarden wal-fetch'."})
+final class RestoreCommand implements Callable<Integer> {
+    private final PgwardenCli root;
+
+    @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "Data directory to restore into.")
+    Path pgdata;
+
+    @Option(names = "--set", paramLabel = "LABEL|latest", description = "The backup (default: chosen from the target).")
+    String set;
+
+    @Option(names = "--target-time", paramLabel = "TIME", description = "Recover to this time (ISO-8601, e.g. 2026-11-24T08:15:00Z).")
+    String targetTime;
+
+    @Option(names = "--target-lsn", paramLabel = "LSN", description = "Recover to this WAL position (e.g. 0/5000028).")
+    String targetLsn;
+
+    @Option(names = "--target-xid", paramLabel = "XID", description = "Recover to this transaction.")
+    Long targetXid;
+
+    @Option(names = "--target-name", paramLabel = "NAME", description = "Recover to this restore point.")
+    String targetName;
+
+    @Option(names = "--target", paramLabel = "immediate|latest",
+            description = "immediate: stop as soon as the backup is consistent; latest (default): replay all archived WAL.")
+    String target;
+
+    @Option(names = "--target-action", defaultValue = "pause", paramLabel = "promote|pause|shutdown",
+            description = "What PostgreSQL does at the target (default: ${DEFAULT-VALUE}, as PostgreSQL).")
+    String targetAction;
+
+    @Option(names = "--target-timeline", paramLabel = "N|latest", description = "Timeline to recover along.")
+    String targetTimeline;
+
+    @Option(names = "--delta", description = "Rewrite only files that differ; remove files the backup does not hold.")
+    boolean delta;
+
+    @Option(names = "--tablespace-map", paramLabel = "OLD=NEW", description = "Restore a tablespace elsewhere.")
+    List<String> tablespaceMap = List.of();
+
+    @Option(names = "--parallelism", defaultValue = "2", paramLabel = "N", description = "Files written at once.")
+    int parallelism;
+
+    @Option(names = "--dry-run", description = "Say which backup would be restored and why; write nothing.")
+    boolean dryRun;
+
+    RestoreCommand(PgwardenCli root) {
+        this.root = root;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ConfigLoader.Loaded loaded = root.loadConfig();
+        PgwardenConfig config = loaded.config();
+        LoggingSetup.apply(config.logging());
+        RecoveryTarget recoveryTarget = target();
+        RecoveryTarget.Action action = switch (targetAction) {
+            case "promote" -> RecoveryTarget.Action.PROMOTE;
+            case "pause" -> RecoveryTarget.Action.PAUSE;
+            case "shutdown" -> RecoveryTarget.Action.SHUTDOWN;
+            default -> throw usage("--target-action '" + targetAction + "' is not promote, pause or shutdown");
+        };
+        Optional<BackupLabel> label = set == null || set.equals("latest") ? Optional.empty() : Optional.of(parseLabel(set));
+        Map<Path, Path> tablespaces = new LinkedHashMap<>();
+        for (String m : tablespaceMap) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || !m.substring(0, eq).startsWith("/") || !m.substring(eq + 1).startsWith("/")) {
+                throw usage("--tablespace-map '" + m + "' is not /old/path=/new/path");
+            }
+            tablespaces.put(Path.of(m.substring(0, eq)), Path.of(m.substring(eq + 1)));
+        }
+        var out = root.context().out();
+        try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
+            RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
+            Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock());
+            Restore.Choice choice = restore.choose(label, recoveryTarget);
+            if (dryRun) {
+                out.println("would restore backup " + choice.backup().label() + " (" + choice.why() + ") into '"
+                        + pgdata.toAbsolutePath() + "': " + Backup.human(choice.backup().footer().totalSize())
+                        + ", then recover to " + recoveryTarget.describe());
+                return ExitCode.OK;
+            }
+            String restoreCommand = Launcher.command() + " --config " + Path.of(loaded.source()).toAbsolutePath()
+                    + " wal-fetch %f %p";
+            Restore.Result r = restore.run(new Restore.Request(pgdata.toAbsolutePath(), label, recoveryTarget, action,
+                    Optional.ofNullable(targetTimeline), delta, tablespaces, restoreCommand, "postgres", parallelism),
+                    JobContext.standalone("restore", "restore", root.context().clock()));
+            out.println("✔ restored backup " + r.label() + " (" + r.why() + ") into '" + pgdata.toAbsolutePath() + "': "
+                    + r.files() + " files, " + Backup.human(r.bytesWritten()) + " written, "
+                    + Backup.human(r.bytesFetched()) + " fetched, " + r.took().toSeconds() + "s");
+            out.println("next: start PostgreSQL on it (as its OS user): pg_ctl -D '" + pgdata.toAbsolutePath()
+                    + "' start; it replays WAL to " + recoveryTarget.describe()
+                    + (recoveryTarget instanceof RecoveryTarget.Latest ? "" : " and then will " + action.setting()));
+            return ExitCode.OK;
+        }
+    }
+
+    private RecoveryTarget target() {
+        int given = (targetTime != null ? 1 : 0) + (targetLsn != null ? 1 : 0) + (targetXid != null ? 1 : 0)
+                + (targetName != null ? 1 : 0) + (target != null ? 1 : 0);
+        if (given > 1) {
+            throw usage("give at most one of --target-time, --target-lsn, --target-xid, --target-name, --target");
+        }
+        try {
+            if (targetTime != null) {
+                return new RecoveryTarget.Time(Instant.parse(targetTime));
+            }
+            if (targetLsn != null) {
+                return new RecoveryTarget.Lsn(Lsn.parse(targetLsn));
+            }
+        } catch (DateTimeParseException | IllegalArgumentException e) {
+            throw usage("invalid target: " + e.getMessage());
+        }
+        if (targetXid != null) {
+            return new RecoveryTarget.Xid(targetXid);
+        }
+        if (targetName != null) {
+            return new RecoveryTarget.Name(targetName);
+        }
+        if (target == null || target.equals("latest")) {
+            return RecoveryTarget.latest();
+        }
+        if (target.equals("immediate")) {
+            return RecoveryTarget.immediate();
+        }
+        throw usage("--target '" + target + "' is not immediate or latest");
+    }
+
+    private static BackupLabel parseLabel(String text) {
+        try {
+            return BackupLabel.parse(text);
+        } catch (RuntimeException e) {
+            throw usage("--set '" + text + "' is not a backup label or 'latest'");
+        }
+    }
+
+    private static PgwardenException usage(String message) {
+        return new PgwardenException(ErrorCode.USAGE, message);
+    }
+
+}

@@ -1,0 +1,226 @@
+package org.pgwarden.restore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.job.JobContext;
+import org.pgwarden.repo.BackupCatalog;
+import org.pgwarden.repo.BackupInfo;
+import org.pgwarden.repo.BackupLabel;
+import org.pgwarden.repo.ManifestEntry;
+import org.pgwarden.repo.ManifestHeader;
+import org.pgwarden.repo.ManifestReader;
+import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.storage.ObjectStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores one backup into a data directory, from the repository alone, and prepares PostgreSQL
+ * to recover to a target: {@code backup_label}, {@code tablespace_map}, {@code recovery.signal}
+ * and the recovery settings.
+ */
+public final class Restore {
+    private static final Logger log = LoggerFactory.getLogger(Restore.class);
+
+    /**
+     * What to restore.
+     *
+     * @param set            a backup, or empty to choose from the target
+     * @param restoreCommand the {@code restore_command} to configure (fetches WAL from the repository)
+     * @param tablespaces    new locations for tablespaces, by their old location
+     */
+    public record Request(Path pgdata, Optional<BackupLabel> set, RecoveryTarget target, RecoveryTarget.Action action,
+            Optional<String> targetTimeline, boolean delta, Map<Path, Path> tablespaces, String restoreCommand,
+            String osUser, int parallelism) {
+    }
+
+    public record Result(BackupLabel label, String why, long files, long bytesWritten, long bytesFetched,
+            Duration took) {
+    }
+
+    private final ObjectStore store;
+    private final SealedObjects objects;
+    private final Clock clock;
+
+    public Restore(ObjectStore store, SealedObjects objects, Clock clock) {
+        this.store = store;
+        this.objects = objects;
+        this.clock = clock;
+    }
+
+    /** Which backup a restore to {@code target} starts from, and why. */
+    public record Choice(BackupInfo backup, String why) {
+    }
+
+    public Choice choose(Optional<BackupLabel> set, RecoveryTarget target) {
+        List<BackupInfo> backups = new BackupCatalog(store, objects).list();
+        if (backups.isEmpty()) {
+            throw new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "the repository '" + store.describe()
+                    + "' holds no backup", "take one with 'pgwarden backup --type full'", null);
+        }
+        if (set.isPresent()) {
+            return backups.stream().filter(b -> b.label().equals(set.get())).findFirst()
+                    .map(b -> new Choice(b, "asked for with --set"))
+                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "no backup '" + set.get()
+                            + "' in '" + store.describe() + "'", "list backups with 'pgwarden info'", null));
+        }
+        BackupInfo newest = backups.stream().max(Comparator.comparing(BackupInfo::label)).orElseThrow();
+        if (target instanceof RecoveryTarget.Time t) {
+            return backups.stream().filter(b -> !b.header().stopTime().isAfter(t.at()))
+                    .max(Comparator.comparing(b -> b.header().stopTime()))
+                    .map(b -> new Choice(b, "the newest backup that ended before " + t.at() + " (at "
+                            + b.header().stopTime() + ")"))
+                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target time " + t.at()
+                            + " is before the oldest backup ended (" + oldest(backups).header().stopTime() + ")",
+                            "choose a later target", null));
+        }
+        if (target instanceof RecoveryTarget.Lsn l) {
+            return backups.stream().filter(b -> !org.pgwarden.pg.Lsn.parse(b.header().stopLsn()).isAfter(l.lsn()))
+                    .max(Comparator.comparing(b -> org.pgwarden.pg.Lsn.parse(b.header().stopLsn())))
+                    .map(b -> new Choice(b, "the newest backup that ended before LSN " + l.lsn() + " (at "
+                            + b.header().stopLsn() + ")"))
+                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target LSN " + l.lsn()
+                            + " is before the oldest backup ended (" + oldest(backups).header().stopLsn() + ")",
+                            "choose a later target", null));
+        }
+        return new Choice(newest, "the latest backup");
+    }
+
+    private static BackupInfo oldest(List<BackupInfo> backups) {
+        return backups.stream().min(Comparator.comparing(BackupInfo::label)).orElseThrow();
+    }
+
+    public Result run(Request request, JobContext context) throws IOException {
+        Instant started = clock.instant();
+        Choice choice = choose(request.set(), request.target());
+        BackupLabel label = choice.backup().label();
+        TargetDirectory.prepare(request.pgdata(), request.delta());
+        log.info("restoring backup {} ({}) into '{}', recovery to {}", label, choice.why(), request.pgdata(),
+                request.target().describe());
+        FileOwner owner = FileOwner.forRestore(request.pgdata(), request.osUser());
+        AtomicLong files = new AtomicLong();
+        AtomicLong written = new AtomicLong();
+        AtomicLong fetched = new AtomicLong();
+        ManifestHeader header;
+        try (ManifestReader manifest = ManifestReader.open(objects, label)) {
+            header = manifest.header();
+            writeAll(manifest, request, owner, context, files, written, fetched);
+        }
+        if (request.delta()) {
+            long removed = TargetDirectory.removeExtras(request.pgdata(), objects, label);
+            log.info("delta restore removed {} file(s) that are not in backup {}", removed, label);
+        }
+        RecoveryFiles.write(request, header, owner);
+        owner.directory(request.pgdata(), 0700);
+        Duration took = Duration.between(started, clock.instant());
+        return new Result(label, choice.why(), files.get(), written.get(), fetched.get(), took);
+    }
+
+    private record Task(ManifestEntry entry, Path target) {
+        static final Task END = new Task(null, null);
+    }
+
+    private void writeAll(ManifestReader manifest, Request request, FileOwner owner, JobContext context,
+            AtomicLong files, AtomicLong written, AtomicLong fetched) throws IOException {
+        int workers = Math.max(1, request.parallelism());
+        BlockingQueue<Task> queue = new ArrayBlockingQueue<>(workers * 4);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "pgwarden-restore");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            running.add(pool.submit(() -> {
+                ChunkCache cache = new ChunkCache(objects);
+                FileWriter writer = new FileWriter(cache, owner, context);
+                try {
+                    for (Task t = queue.take(); t != Task.END && failure.get() == null; t = queue.take()) {
+                        written.addAndGet(writer.write(t.entry(), t.target(), request.delta()));
+                        files.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    fetched.addAndGet(cache.fetchedBytes());
+                }
+            }));
+        }
+        try {
+            for (ManifestEntry e : manifest) {
+                if (failure.get() != null) {
+                    break;
+                }
+                context.checkCancelled();
+                Path target = TargetDirectory.resolve(request.pgdata(), e.path());
+                switch (e.type()) {
+                    case DIRECTORY -> {
+                        Files.createDirectories(target);
+                        owner.directory(target, e.mode());
+                    }
+                    case SYMLINK -> TargetDirectory.link(target, e, request.tablespaces(), owner);
+                    case FILE -> {
+                        while (!queue.offer(new Task(e, target), 100, TimeUnit.MILLISECONDS)) {
+                            if (failure.get() != null) {
+                                break;
+                            }
+                        }
+                    }
+                    default -> throw new IllegalStateException(e.type().toString());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, e);
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+        } finally {
+            for (int i = 0; i < workers; i++) {
+                try {
+                    if (failure.get() != null) {
+                        queue.clear();
+                    }
+                    queue.put(Task.END);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (Exception ignored) {
+                    // workers record their own failure
+                }
+            }
+            pool.shutdownNow();
+        }
+        if (failure.get() != null) {
+            throw PgwardenException.of(failure.get());
+        }
+    }
+}

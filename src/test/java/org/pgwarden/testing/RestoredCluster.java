@@ -1,0 +1,89 @@
+package org.pgwarden.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.pgwarden.adapter.process.PgBinaries;
+import org.pgwarden.adapter.process.ProcessRunner;
+
+/**
+ * A restored data directory started as a throwaway server on a free port, with archiving off so
+ * the copy never writes into the repository it came from. Stopped and deleted on close.
+ */
+public final class RestoredCluster implements AutoCloseable {
+    private final Path pgdata;
+    private final Path socketDir;
+    private final PgBinaries binaries;
+    private final int port;
+    private final ProcessRunner runner = ProcessRunner.forCurrentUser();
+
+    private RestoredCluster(Path pgdata, Path socketDir, PgBinaries binaries, int port) {
+        this.pgdata = pgdata;
+        this.socketDir = socketDir;
+        this.binaries = binaries;
+        this.port = port;
+    }
+
+    /** Starts PostgreSQL on {@code pgdata} and waits until it accepts connections (recovery done). */
+    public static RestoredCluster start(Path pgdata, PgBinaries binaries) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path socketDir = Files.createTempDirectory("pgw-sock-");
+        BackupSetup.givePostgres(socketDir);
+        RestoredCluster c = new RestoredCluster(pgdata, socketDir, binaries, port);
+        ProcessRunner.Result r = c.runner.runAllowingFailure(List.of(
+                binaries.path(PgBinaries.Program.PG_CTL).toString(), "-D", pgdata.toString(), "-w", "-t", "180",
+                "-l", pgdata.resolveSibling(pgdata.getFileName() + ".log").toString(),
+                "-o", "-c port=" + port + " -c unix_socket_directories=" + socketDir
+                        + " -c archive_mode=off -c listen_addresses=127.0.0.1", "start"),
+                pgdata.getParent(), Duration.ofMinutes(4));
+        if (r.exitCode() != 0) {
+            String log;
+            try {
+                log = Files.readString(pgdata.resolveSibling(pgdata.getFileName() + ".log"));
+            } catch (IOException e) {
+                log = "(no log)";
+            }
+            throw new AssertionError("restored cluster did not start: " + r.lastLines() + "\n" + log);
+        }
+        return c;
+    }
+
+    public Path logFile() {
+        return pgdata.resolveSibling(pgdata.getFileName() + ".log");
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
+    public String queryString(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        runner.runAllowingFailure(List.of(binaries.path(PgBinaries.Program.PG_CTL).toString(), "-D", pgdata.toString(),
+                "-m", "immediate", "-w", "stop"), pgdata.getParent(), Duration.ofMinutes(1));
+        try (var s = Files.walk(socketDir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // the socket directory is a temp directory; leaving it is harmless
+        }
+    }
+}
