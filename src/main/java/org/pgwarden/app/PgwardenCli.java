@@ -53,6 +53,7 @@ public final class PgwardenCli {
                 .addSubcommand(new BackupCommand(this))
                 .addSubcommand(new InfoCommand(this))
                 .addSubcommand(new RestoreCommand(this))
+                .addSubcommand(new VerifyCommand(this))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new RekeyCommand(this))
                 .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))

@@ -167,6 +167,16 @@ class RestoreIT {
 
     @Test
     @Order(6)
+    void verifyReadsEverythingOnceAndRemembers() {
+        CliRun first = setup.cli("verify");
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        assertThat(first.out()).startsWith("✔ ").doesNotContain("verified earlier");
+        CliRun second = setup.cli("verify");
+        assertThat(second.out()).contains("(verified earlier, manifest unchanged)");
+    }
+
+    @Test
+    @Order(7)
     void aTamperedObjectFailsTheRestoreNamingIt() throws Exception {
         Path bundle;
         try (Stream<Path> s = Files.walk(setup.repository().resolve("backup"))) {
@@ -182,6 +192,9 @@ class RestoreIT {
                     "immediate");
             assertThat(r.exitCode()).as(r.all()).isEqualTo(4);
             assertThat(r.err()).contains("backup/").contains("/data/");
+            CliRun verify = setup.cli("verify", "--full");
+            assertThat(verify.exitCode()).as(verify.all()).isEqualTo(4);
+            assertThat(verify.out()).contains("✘ ").contains(bundle.getFileName().toString());
         } finally {
             Files.write(bundle, original);
         }
