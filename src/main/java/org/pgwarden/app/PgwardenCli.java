@@ -53,6 +53,7 @@ public final class PgwardenCli {
                 .addSubcommand(new BackupCommand(this))
                 .addSubcommand(new InfoCommand(this))
                 .addSubcommand(new WalPushCommand(this))
+                .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))
                 .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))
                 .addSubcommand(new VersionCommand(this))
