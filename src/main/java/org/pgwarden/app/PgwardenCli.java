@@ -55,6 +55,7 @@ public final class PgwardenCli {
                 .addSubcommand(new RestoreCommand(this))
                 .addSubcommand(new VerifyCommand(this))
                 .addSubcommand(new WalPushCommand(this))
+                .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))
                 .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))
                 .addSubcommand(new VersionCommand(this))

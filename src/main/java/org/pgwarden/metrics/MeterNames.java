@@ -29,6 +29,8 @@ public final class MeterNames {
 
     /** Counter; tag {@code result} (archived, duplicate, different_content, foreign). */
     public static final String WAL_PUSHES = "pgwarden_wal_pushes_total";
+    /** Counter; tag {@code result} (served, spool_hit, missing, failed): restore_command requests. */
+    public static final String WAL_FETCHES = "pgwarden_wal_fetches_total";
 
     /** Counter of bytes read from PGDATA by backups; tag {@code type} (full, diff, incr). */
     public static final String BACKUP_READ_BYTES = "pgwarden_backup_read_bytes_total";

@@ -1,0 +1,103 @@
+package org.pgwarden.wal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.pg.WalSegmentName;
+import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.repo.WalArchiveIndex;
+import org.pgwarden.storage.ObjectInfo;
+
+/**
+ * Restores one WAL file for {@code restore_command}: from the spool when it was prefetched,
+ * otherwise from the repository, decrypted, authenticated and checked against the checksum in
+ * its key before it appears at the destination. A file that is not archived is an answer, not
+ * an error: PostgreSQL asks past the end of the archive (and for history files of timelines that
+ * never existed) to learn where recovery ends.
+ *
+ * <p>Any name {@link WalArchiveIndex#isWalFileName} accepts is served, {@code .partial} included
+ * when asked for by name; PostgreSQL itself asks only for segments and {@code .history} files, and
+ * only segments are prefetched.
+ */
+public final class WalFetch {
+    /** How one request ended. */
+    public enum Outcome { SERVED, SPOOL_HIT, MISSING }
+
+    /** @param prefetched segments newly placed in the spool after this request */
+    public record Result(String name, Outcome outcome, int prefetched) {
+    }
+
+    private final SealedObjects objects;
+    private final WalArchiveIndex index;
+    private final WalPrefetch prefetch;
+    private final WalSpool spool;
+    private final Metrics metrics;
+
+    /**
+     * @param walSegmentSize asked only when segments are prefetched (it needs the stanza), so a
+     *                       spool hit never reads the repository
+     * @param prefetchCount  segments kept ahead; 0 disables prefetching
+     */
+    public WalFetch(SealedObjects objects, WalArchiveIndex index, WalSpool spool, int prefetchCount,
+            IntSupplier walSegmentSize, Metrics metrics) {
+        this.objects = objects;
+        this.index = index;
+        this.spool = spool;
+        this.metrics = metrics;
+        this.prefetch = new WalPrefetch(index, spool, prefetchCount, walSegmentSize, this::download);
+    }
+
+    public Result fetch(String name, Path destination) {
+        if (!WalArchiveIndex.isWalFileName(name)) {
+            throw new PgwardenException(ErrorCode.WAL_INVALID, "'" + name + "' is not a WAL file name",
+                    "restore_command must pass %f (the file name) and %p (the destination path)", null);
+        }
+        WalSegmentName wal = WalSegmentName.parse(name);
+        try {
+            Outcome outcome;
+            if (spool.take(name, destination)) {
+                outcome = Outcome.SPOOL_HIT;
+            } else {
+                Optional<ObjectInfo> archived = index.find(name);
+                if (archived.isEmpty()) {
+                    metrics.increment(MeterNames.WAL_FETCHES, "result", "missing");
+                    return new Result(name, Outcome.MISSING, 0);
+                }
+                download(archived.get(), destination);
+                outcome = Outcome.SERVED;
+            }
+            metrics.increment(MeterNames.WAL_FETCHES, "result", outcome == Outcome.SPOOL_HIT ? "spool_hit" : "served");
+            int prefetched = wal.kind() == WalSegmentName.Kind.SEGMENT ? prefetch.after(wal) : 0;
+            return new Result(name, outcome, prefetched);
+        } catch (RuntimeException e) {
+            metrics.increment(MeterNames.WAL_FETCHES, "result", "failed");
+            throw e;
+        }
+    }
+
+    /** Decrypts {@code object} into {@code target}; names the key in every failure. */
+    private void download(ObjectInfo object, Path target) {
+        String key = object.key().toString();
+        String sha = WalArchiveIndex.checksumPrefix(object.key());
+        try (InputStream in = objects.open(object.key())) {
+            VerifiedFile.write(in, target, sha, key);
+        } catch (PgwardenException e) {
+            throw e.getMessage().contains(key) ? e : new PgwardenException(e.errorCode(),
+                    "unable to restore WAL object '" + key + "': " + e.getMessage(), e.hint().orElse(null), e);
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.REPO_IO, "unable to close WAL object '" + key + "': " + e, e);
+        }
+    }
+
+    /** Places decrypted content of an archived object at a path. */
+    @FunctionalInterface
+    interface Download {
+        void to(ObjectInfo object, Path target);
+    }
+}
