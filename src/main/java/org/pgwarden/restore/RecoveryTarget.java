@@ -37,8 +37,12 @@ public sealed interface RecoveryTarget {
     }
 
     record Time(Instant at) implements RecoveryTarget {
+        /** PostgreSQL's timestamp input, in UTC with microseconds: {@code 2026-11-24 08:15:00.123456+00}. */
+        private static final java.time.format.DateTimeFormatter POSTGRES = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(java.time.ZoneOffset.UTC);
+
         public String settings() {
-            return "recovery_target_time = '" + at + "'\n";
+            return "recovery_target_time = '" + POSTGRES.format(at) + "'\n";
         }
 
         public String describe() {

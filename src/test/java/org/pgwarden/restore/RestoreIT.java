@@ -84,7 +84,16 @@ class RestoreIT {
         return setup.pg().cluster().binaries();
     }
 
+    /** The restored cluster's digest, and its server log for the failure message. */
+    private record Restored(String digest, String log) {
+    }
+
     private static String restoreAndRead(String name, String... args) throws Exception {
+        Restored r = restoreAndStart(name, args);
+        return r.digest();
+    }
+
+    private static Restored restoreAndStart(String name, String... args) throws Exception {
         Path pgdata = restores.resolve(name);
         String[] all = new String[args.length + 3];
         all[0] = "restore";
@@ -95,7 +104,7 @@ class RestoreIT {
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).startsWith("✔ restored backup ").contains("next: start PostgreSQL");
         try (RestoredCluster c = RestoredCluster.start(pgdata, binaries())) {
-            return c.queryString(DIGEST);
+            return new Restored(c.queryString(DIGEST), Files.readString(c.logFile()));
         }
     }
 
@@ -120,7 +129,8 @@ class RestoreIT {
     @Test
     @Order(3)
     void latestReplaysEverythingArchived() throws Exception {
-        assertThat(restoreAndRead("latest")).isEqualTo(atEnd);
+        Restored r = restoreAndStart("latest");
+        assertThat(r.digest()).as(r.log()).isEqualTo(atEnd);
     }
 
     @Test

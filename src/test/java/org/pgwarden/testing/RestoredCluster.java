@@ -32,7 +32,7 @@ public final class RestoredCluster implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts PostgreSQL on {@code pgdata} and waits until it accepts connections (recovery done). */
+    /** Starts PostgreSQL on {@code pgdata} and waits until recovery has finished and it was promoted. */
     public static RestoredCluster start(Path pgdata, PgBinaries binaries) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -43,24 +43,50 @@ public final class RestoredCluster implements AutoCloseable {
         RestoredCluster c = new RestoredCluster(pgdata, socketDir, binaries, port);
         ProcessRunner.Result r = c.runner.runAllowingFailure(List.of(
                 binaries.path(PgBinaries.Program.PG_CTL).toString(), "-D", pgdata.toString(), "-w", "-t", "180",
-                "-l", pgdata.resolveSibling(pgdata.getFileName() + ".log").toString(),
+                "-l", socketDir.resolve("postgres.log").toString(),
                 "-o", "-c port=" + port + " -c unix_socket_directories=" + socketDir
                         + " -c archive_mode=off -c listen_addresses=127.0.0.1", "start"),
                 pgdata.getParent(), Duration.ofMinutes(4));
         if (r.exitCode() != 0) {
             String log;
             try {
-                log = Files.readString(pgdata.resolveSibling(pgdata.getFileName() + ".log"));
+                log = Files.readString(socketDir.resolve("postgres.log"));
             } catch (IOException e) {
                 log = "(no log)";
             }
             throw new AssertionError("restored cluster did not start: " + r.lastLines() + "\n" + log);
         }
+        c.awaitPromoted(Duration.ofMinutes(3));
         return c;
     }
 
+    /** Hot standby accepts reads during recovery: wait until recovery is over. */
+    private void awaitPromoted(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if ("f".equals(queryString("SELECT pg_is_in_recovery()"))) {
+                    return;
+                }
+            } catch (SQLException e) {
+                // still starting up
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("restored cluster still in recovery after " + timeout.toSeconds() + "s:\n"
+                        + Files.readString(logFile()));
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
+    /** The server log; written where the postgres OS user may write. */
     public Path logFile() {
-        return pgdata.resolveSibling(pgdata.getFileName() + ".log");
+        return socketDir.resolve("postgres.log");
     }
 
     public Connection connect() throws SQLException {
