@@ -42,7 +42,7 @@ final class WalPrefetch {
 
     /** Refills the window after {@code served} when it runs low; returns the segments added. */
     int after(WalSegmentName served) {
-        if (window == 0) {
+        if (window == 0 || !spool.ready()) {
             return 0;
         }
         spool.prune(served.toString());

@@ -1,5 +1,7 @@
 package org.pgwarden.bench;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,8 +9,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.pgwarden.adapter.fs.FilesystemObjectStore;
+import org.pgwarden.codec.Codec;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.storage.ObjectStore;
+import org.pgwarden.wal.WalFetch;
+import org.pgwarden.wal.WalSpool;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.testing.BackupSetup;
 import org.pgwarden.testing.Distribution;
@@ -31,6 +40,7 @@ public final class WalFetchBenchmark {
         try (BackupSetup setup = BackupSetup.start(dir, Map.of("max_wal_size", "4GB"), "")) {
             List<String> segments = archive(setup, count);
             System.out.printf(Locale.ROOT, "%d segments of 16 MiB archived; %d rounds%n", segments.size(), rounds);
+            inProcess(setup, dir, segments, windows);
             for (int round = 1; round <= rounds; round++) {
                 for (String w : windows) {
                     Path config = dir.resolve("pgwarden-" + w + ".yaml");
@@ -57,6 +67,54 @@ public final class WalFetchBenchmark {
         } finally {
             delete(dir);
         }
+    }
+
+    /**
+     * The same sequence inside one JVM, calling the feature directly, so the figures leave out the
+     * process start that dominates a real restore_command, with and without an added latency per
+     * repository request (what an object store far away costs; a local directory has none).
+     */
+    private static void inProcess(BackupSetup setup, Path dir, List<String> segments, String[] windows)
+            throws Exception {
+        BackupSetup.Repository repo = setup.open();
+        for (int latencyMs : new int[]{0, 50}) {
+            ObjectStore store = delayed(repo.store(), latencyMs);
+            SealedObjects objects = new SealedObjects(store, "test", repo.keyring(), Codec.zstd(1));
+            for (String w : windows) {
+                Path spoolBase = dir.resolve("spool-in-process-" + w);
+                delete(spoolBase);
+                WalSpool spool = WalSpool.forStanza(spoolBase, "test", store.describe(), 2 * Integer.parseInt(w));
+                WalFetch fetch = new WalFetch(objects, new WalArchiveIndex(store), spool, Integer.parseInt(w),
+                        () -> 16 << 20, Metrics.noop());
+                Path target = Files.createDirectories(dir.resolve("restore")).resolve("RECOVERYXLOG");
+                long start = System.nanoTime();
+                long worst = 0;
+                for (String name : segments) {
+                    long t = System.nanoTime();
+                    fetch.fetch(name, target);
+                    worst = Math.max(worst, System.nanoTime() - t);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf(Locale.ROOT, "in-process, %d ms per request, wal-prefetch %s: %.2f s total,"
+                        + " %.0f ms per segment, slowest call %d ms%n", latencyMs, w, seconds,
+                        seconds * 1000 / segments.size(), worst / 1_000_000);
+            }
+        }
+    }
+
+    /** {@code store} with {@code millis} of latency before every read request, as a remote store has. */
+    private static ObjectStore delayed(ObjectStore store, int millis) {
+        return (ObjectStore) Proxy.newProxyInstance(ObjectStore.class.getClassLoader(), new Class<?>[]{ObjectStore.class},
+                (proxy, method, args) -> {
+                    if (millis > 0 && Set.of("get", "list", "stat").contains(method.getName())) {
+                        Thread.sleep(millis);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** Fills WAL with table rows until {@code count} consecutive segments are archived. */

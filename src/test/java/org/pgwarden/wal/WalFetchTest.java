@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -154,6 +155,7 @@ class WalFetchTest {
     @Test
     void theSpoolForgetsWhatRecoveryWentPastAndStaysWithinItsCapacity() throws Exception {
         Path d = Files.createDirectories(spool.directory());
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
         for (int i = 1; i <= 12; i++) {
             Files.write(d.resolve(segment(i) + "-0000000000000000"), new byte[]{1});
         }
@@ -163,6 +165,21 @@ class WalFetchTest {
         assertThat(spool.names()).last().isEqualTo(segment(10));
         assertThat(fileNames(d)).as("a fresh temporary file may belong to a live process")
                 .contains("000000010000000000000001-0000000000000000.pgwarden-1-1.tmp");
+    }
+
+    @Test
+    void aSpoolDirectoryOthersCanWriteIsNotUsed() throws Exception {
+        givenArchivedSegments(3);
+        Path d = Files.createDirectories(spool.directory());
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+        byte[] planted = "not WAL".getBytes();
+        Files.write(d.resolve(segment(2) + "-" + sha256(planted).substring(0, 16)), planted);
+
+        WalFetch.Result first = fetcher(2).fetch(segment(1), restore.resolve("RECOVERYXLOG"));
+        assertThat(first.prefetched()).isZero();
+        WalFetch.Result second = fetcher(2).fetch(segment(2), restore.resolve("RECOVERYXLOG"));
+        assertThat(second.outcome()).isEqualTo(WalFetch.Outcome.SERVED);
+        assertThat(Files.readAllBytes(restore.resolve("RECOVERYXLOG"))).isEqualTo(archived.get(1));
     }
 
     @Test
