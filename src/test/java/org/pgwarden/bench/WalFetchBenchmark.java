@@ -84,8 +84,8 @@ public final class WalFetchBenchmark {
                 Path spoolBase = dir.resolve("spool-in-process-" + w);
                 delete(spoolBase);
                 WalSpool spool = WalSpool.forStanza(spoolBase, "test", store.describe(), 2 * Integer.parseInt(w));
-                WalFetch fetch = new WalFetch(objects, new WalArchiveIndex(store), spool, Integer.parseInt(w),
-                        () -> 16 << 20, Metrics.noop());
+                WalFetch fetch = new WalFetch(() -> new WalFetch.Archive(objects, new WalArchiveIndex(store),
+                        () -> 16 << 20), spool, Integer.parseInt(w), Metrics.noop());
                 Path target = Files.createDirectories(dir.resolve("restore")).resolve("RECOVERYXLOG");
                 long start = System.nanoTime();
                 long worst = 0;

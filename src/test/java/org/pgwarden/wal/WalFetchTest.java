@@ -140,6 +140,18 @@ class WalFetchTest {
     }
 
     @Test
+    void aSpoolHitThatNeedsNoRefillNeverOpensTheRepository() throws Exception {
+        givenArchivedSegments(6);
+        fetcher(4).fetch(segment(1), restore.resolve("RECOVERYXLOG"));
+        WalFetch offline = new WalFetch(() -> {
+            throw new AssertionError("the repository was opened");
+        }, spool, 4, metrics);
+        assertThat(offline.fetch(segment(2), restore.resolve("RECOVERYXLOG")).outcome())
+                .isEqualTo(WalFetch.Outcome.SPOOL_HIT);
+        assertThat(Files.readAllBytes(restore.resolve("RECOVERYXLOG"))).isEqualTo(archived.get(1));
+    }
+
+    @Test
     void aDamagedSpoolEntryIsFetchedAgainFromTheRepository() throws Exception {
         givenArchivedSegments(3);
         fetcher(2).fetch(segment(1), restore.resolve("RECOVERYXLOG"));
@@ -199,7 +211,8 @@ class WalFetchTest {
     }
 
     private WalFetch fetcher(int window) {
-        return new WalFetch(objects, new WalArchiveIndex(store), spool, window, () -> SEGMENT, metrics);
+        return new WalFetch(() -> new WalFetch.Archive(objects, new WalArchiveIndex(store), () -> SEGMENT), spool, window,
+                metrics);
     }
 
     private void givenArchivedSegments(int count) throws Exception {
