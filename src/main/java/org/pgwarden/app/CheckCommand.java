@@ -2,6 +2,7 @@ package org.pgwarden.app;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.pgwarden.app.check.ArchiveCheck;
 import org.pgwarden.app.check.CheckResult;
 import org.pgwarden.app.check.DependencyChecks;
 import org.pgwarden.common.ExitCode;
@@ -30,8 +31,19 @@ final class CheckCommand implements Callable<Integer> {
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             List<CheckResult> results = new DependencyChecks(config.postgres().dataDirectory(), config.stanza(),
                     components.postgres(), components.repository(), components.key(), root.context().clock()).run();
+            results = new java.util.ArrayList<>(results);
+            results.add(archiveCheck(config, components, results));
             return print(results, out);
         }
+    }
+
+    /** Tests WAL archiving end to end, unless an earlier failure already explains why it cannot work. */
+    private CheckResult archiveCheck(PgwardenConfig config, Components components, List<CheckResult> earlier) {
+        if (earlier.stream().anyMatch(CheckResult::failed)) {
+            return CheckResult.warn("postgres", "archive a WAL segment", "not tested: an earlier check failed", null);
+        }
+        return new ArchiveCheck(config.stanza(), components.postgres(), components.repository(),
+                config.backup().archiveTimeout(), root.context().clock()).run();
     }
 
     /** Prints results; returns the exit code of the worst failure (the first one among equals). */

@@ -5,6 +5,7 @@ import org.pgwarden.codec.Codec;
 import org.pgwarden.config.CompressionConfig;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.crypto.DataKeyCache;
+import org.pgwarden.crypto.KeyWrapper;
 import org.pgwarden.repo.Keyring;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.storage.ObjectStore;
@@ -19,11 +20,16 @@ record RepositoryAccess(ObjectStore store, Keyring keyring, SealedObjects object
     private static final int KEY_CACHE_ENTRIES = 1024;
 
     static RepositoryAccess open(PgwardenConfig config, Components components, Clock clock) {
+        return open(config, components.repository(), components.key(), clock);
+    }
+
+    /** For commands that need the repository but not PostgreSQL. */
+    static RepositoryAccess open(PgwardenConfig config, ObjectStore store, KeyWrapper key, Clock clock) {
         Codec codec = config.compression().algorithm() == CompressionConfig.Algorithm.NONE ? Codec.none()
                 : Codec.zstd(config.compression().level());
-        Keyring keyring = new Keyring(components.repository(), config.stanza(), components.key(),
+        Keyring keyring = new Keyring(store, config.stanza(), key,
                 new DataKeyCache(config.encryption().keyCacheTtl(), KEY_CACHE_ENTRIES, clock), clock);
-        return new RepositoryAccess(components.repository(), keyring,
-                new SealedObjects(components.repository(), config.stanza(), keyring, codec));
+        return new RepositoryAccess(store, keyring,
+                new SealedObjects(store, config.stanza(), keyring, codec));
     }
 }

@@ -1,13 +1,16 @@
 package org.pgwarden.app;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.Callable;
-import java.util.function.IntSupplier;
 import org.pgwarden.common.ExitCode;
 import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.crypto.KeyWrapper;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.StanzaStore;
 import org.pgwarden.repo.WalArchiveIndex;
+import org.pgwarden.storage.ObjectStore;
 import org.pgwarden.wal.WalFetch;
 import org.pgwarden.wal.WalSpool;
 import org.slf4j.Logger;
@@ -36,29 +39,45 @@ final class WalFetchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PgwardenConfig config = root.loadConfig().config();
         LoggingSetup.apply(config.logging());
-        try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
-            RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
-            int window = config.restore().prefetch();
-            WalSpool spool = WalSpool.forStanza(config.restore().spoolDirectory(), config.stanza(),
-                    repo.store().describe(), 2 * window);
-            IntSupplier segmentSize = () -> new StanzaStore(repo.store(), repo.objects()).load().walSegmentSize();
-            WalFetch.Result r = new WalFetch(repo.objects(), new WalArchiveIndex(repo.store()), spool, window,
-                    segmentSize, Metrics.noop()).fetch(name, destination.toAbsolutePath());
-            return switch (r.outcome()) {
-                case MISSING -> {
-                    LOG.info("wal-fetch {} is not in the archive", name);
-                    yield ExitCode.FAILED;
-                }
-                case SPOOL_HIT, SERVED -> {
-                    LOG.info("wal-fetch {} restored{}{}", name, r.outcome() == WalFetch.Outcome.SPOOL_HIT
-                            ? " from the prefetch spool" : " from the repository",
-                            r.prefetched() > 0 ? "; prefetched " + r.prefetched() + " more" : "");
-                    yield ExitCode.OK;
-                }
-            };
+        int window = config.restore().prefetch();
+        // The repository's configuration, not its connection, names the spool: a hit opens nothing.
+        WalSpool spool = WalSpool.forStanza(config.restore().spoolDirectory(), config.stanza(),
+                config.repository().toString(), 2 * window);
+        // PostgreSQL is not needed (it is the server being recovered), so Components is not opened.
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            WalFetch.Result r = new WalFetch(() -> openArchive(config, opened), spool, window, Metrics.noop())
+                    .fetch(name, destination.toAbsolutePath());
+            return report(r);
+        } finally {
+            while (!opened.isEmpty()) {
+                opened.pop().close();
+            }
         }
+    }
+
+    private WalFetch.Archive openArchive(PgwardenConfig config, Deque<AutoCloseable> opened) {
+        var env = root.context().environment();
+        KeyWrapper key = Components.openKey(config.encryption(), env, Metrics.noop());
+        opened.push(key);
+        ObjectStore store = Components.openRepository(config.repository(), env, Metrics.noop());
+        opened.push(store);
+        RepositoryAccess repo = RepositoryAccess.open(config, store, key, root.context().clock());
+        return new WalFetch.Archive(repo.objects(), new WalArchiveIndex(store),
+                () -> new StanzaStore(store, repo.objects()).load().walSegmentSize());
+    }
+
+    private int report(WalFetch.Result r) {
+        if (r.outcome() == WalFetch.Outcome.MISSING) {
+            LOG.info("wal-fetch {} is not in the archive", name);
+            return ExitCode.FAILED;
+        }
+        LOG.info("wal-fetch {} restored{}{}", name, r.outcome() == WalFetch.Outcome.SPOOL_HIT
+                ? " from the prefetch spool" : " from the repository",
+                r.prefetched() > 0 ? "; prefetched " + r.prefetched() + " more" : "");
+        return ExitCode.OK;
     }
 }

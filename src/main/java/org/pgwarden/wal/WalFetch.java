@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.metrics.MeterNames;
@@ -33,24 +34,44 @@ public final class WalFetch {
     public record Result(String name, Outcome outcome, int prefetched) {
     }
 
-    private final SealedObjects objects;
-    private final WalArchiveIndex index;
+    /**
+     * The repository as wal-fetch needs it.
+     *
+     * @param walSegmentSize asked only when segments are prefetched (it needs the stanza)
+     */
+    public record Archive(SealedObjects objects, WalArchiveIndex index, IntSupplier walSegmentSize) {
+    }
+
+    private final Supplier<Archive> archive;
     private final WalPrefetch prefetch;
     private final WalSpool spool;
     private final Metrics metrics;
 
     /**
-     * @param walSegmentSize asked only when segments are prefetched (it needs the stanza), so a
-     *                       spool hit never reads the repository
-     * @param prefetchCount  segments kept ahead; 0 disables prefetching
+     * @param archive       opened on first use only, so a spool hit that needs no refill never
+     *                      contacts the repository or the key service
+     * @param prefetchCount segments kept ahead; 0 disables prefetching
      */
-    public WalFetch(SealedObjects objects, WalArchiveIndex index, WalSpool spool, int prefetchCount,
-            IntSupplier walSegmentSize, Metrics metrics) {
-        this.objects = objects;
-        this.index = index;
+    public WalFetch(Supplier<Archive> archive, WalSpool spool, int prefetchCount, Metrics metrics) {
+        this.archive = memoized(archive);
         this.spool = spool;
         this.metrics = metrics;
-        this.prefetch = new WalPrefetch(index, spool, prefetchCount, walSegmentSize, this::download);
+        this.prefetch = new WalPrefetch(() -> this.archive.get().index(),
+                spool, prefetchCount, () -> this.archive.get().walSegmentSize().getAsInt(), this::download);
+    }
+
+    private static <T> Supplier<T> memoized(Supplier<T> s) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = s.get();
+                }
+                return value;
+            }
+        };
     }
 
     public Result fetch(String name, Path destination) {
@@ -64,7 +85,7 @@ public final class WalFetch {
             if (spool.take(name, destination)) {
                 outcome = Outcome.SPOOL_HIT;
             } else {
-                Optional<ObjectInfo> archived = index.find(name);
+                Optional<ObjectInfo> archived = archive.get().index().find(name);
                 if (archived.isEmpty()) {
                     metrics.increment(MeterNames.WAL_FETCHES, "result", "missing");
                     return new Result(name, Outcome.MISSING, 0);
@@ -85,7 +106,7 @@ public final class WalFetch {
     private void download(ObjectInfo object, Path target) {
         String key = object.key().toString();
         String sha = WalArchiveIndex.checksumPrefix(object.key());
-        try (InputStream in = objects.open(object.key())) {
+        try (InputStream in = archive.get().objects().open(object.key())) {
             VerifiedFile.write(in, target, sha, key);
         } catch (PgwardenException e) {
             throw e.getMessage().contains(key) ? e : new PgwardenException(e.errorCode(),

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.pg.WalSegmentName;
 import org.pgwarden.repo.WalArchiveIndex;
@@ -25,13 +26,13 @@ import org.slf4j.LoggerFactory;
 final class WalPrefetch {
     private static final Logger LOG = LoggerFactory.getLogger(WalPrefetch.class);
 
-    private final WalArchiveIndex index;
+    private final Supplier<WalArchiveIndex> index;
     private final WalSpool spool;
     private final int window;
     private final IntSupplier walSegmentSize;
     private final WalFetch.Download download;
 
-    WalPrefetch(WalArchiveIndex index, WalSpool spool, int window, IntSupplier walSegmentSize,
+    WalPrefetch(Supplier<WalArchiveIndex> index, WalSpool spool, int window, IntSupplier walSegmentSize,
             WalFetch.Download download) {
         this.index = index;
         this.spool = spool;
@@ -42,7 +43,7 @@ final class WalPrefetch {
 
     /** Refills the window after {@code served} when it runs low; returns the segments added. */
     int after(WalSegmentName served) {
-        if (window == 0) {
+        if (window == 0 || !spool.ready()) {
             return 0;
         }
         spool.prune(served.toString());
@@ -97,7 +98,7 @@ final class WalPrefetch {
     }
 
     private boolean fetchOne(String name) {
-        Optional<ObjectInfo> archived = index.find(name);
+        Optional<ObjectInfo> archived = index.get().find(name);
         if (archived.isEmpty()) {
             return false; // past the end of the archive: nothing to prefetch, and no error
         }

@@ -6,7 +6,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +19,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +42,7 @@ public final class WalSpool {
 
     private final Path dir;
     private final int capacity;
+    private Boolean trusted;
 
     WalSpool(Path dir, int capacity) {
         this.dir = dir;
@@ -61,10 +68,6 @@ public final class WalSpool {
         return entries().stream().map(WalSpool::walName).sorted().toList();
     }
 
-    public boolean contains(String walName) {
-        return find(walName).isPresent();
-    }
-
     /**
      * Moves the entry for {@code walName} to {@code destination} (temporary name, verify, flush,
      * rename). Returns false when there is none, or when it no longer matches its checksum (it is
@@ -79,6 +82,7 @@ public final class WalSpool {
         try {
             VerifiedFile.moveOrCopy(entry.get(), temp);
         } catch (NoSuchFileException e) {
+            VerifiedFile.deleteQuietly(temp);
             return false; // another process took or pruned it first
         } catch (IOException e) {
             VerifiedFile.deleteQuietly(temp);
@@ -97,6 +101,19 @@ public final class WalSpool {
         } catch (IOException e) {
             VerifiedFile.deleteQuietly(temp);
             throw VerifiedFile.unwritable(destination, e);
+        }
+    }
+
+    /** Creates the spool if needed; false (with a warning logged) when it exists but may not be trusted. */
+    boolean ready() {
+        try {
+            open();
+            return true;
+        } catch (PgwardenException e) {
+            if (e.errorCode() == ErrorCode.WAL_INVALID && !trusted()) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -141,7 +158,7 @@ public final class WalSpool {
 
     private List<Path> all() {
         List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !trusted()) {
             return out;
         }
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
@@ -156,18 +173,48 @@ public final class WalSpool {
         try {
             // Owner only: the spool holds decrypted WAL.
             Files.createDirectories(dir.getParent());
-            if (!Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rwx------")));
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
-                    // another process created it
+                    // another process created it; trusted() decides whether it may be used
                 }
             }
-            return dir;
         } catch (IOException e) {
             throw VerifiedFile.unwritable(dir, e);
         }
+        if (!trusted()) {
+            throw new PgwardenException(ErrorCode.WAL_INVALID, "the WAL spool '" + dir + "' is not a directory"
+                    + " owned by this user and closed to others", "remove it, or set restore.spool-directory to a"
+                    + " directory only the PostgreSQL OS user can write", null);
+        }
+        return dir;
+    }
+
+    /**
+     * Whether files in the spool can only have been written by this user. The default spool lives
+     * in a shared temporary directory: someone else could create the directory first and plant
+     * files whose names match their own content, so the checksum in a name proves nothing there.
+     */
+    private synchronized boolean trusted() {
+        if (trusted == null) {
+            try {
+                UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName(System.getProperty("user.name"));
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+                trusted = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(me)
+                        && perms.stream().noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+            } catch (IOException | UnsupportedOperationException e) {
+                trusted = false;
+            }
+            if (!trusted) {
+                LOG.warn("not using the WAL spool '{}': it is not a directory owned by '{}' and closed to others;"
+                        + " serving from the repository", dir, System.getProperty("user.name"));
+            }
+        }
+        return trusted;
     }
 
     private static FileTime modified(Path p) {

@@ -38,10 +38,25 @@ class CheckCommandIT {
         assertThat(r.out()).contains("✔ configuration").contains("✔ connect to PostgreSQL: PostgreSQL 15")
                 .contains("✔ data directory").contains("✔ wal_level: replica").contains("✔ archive_mode: on")
                 .contains("✔ write to the repository").contains("✔ wrap and unwrap a data key: master key 'local:")
+                .contains("! archive a WAL segment: not tested: stanza 'test' does not exist yet")
                 .contains("all checks passed");
         try (var files = Files.walk(dir.resolve("repository"))) {
             assertThat(files.filter(Files::isRegularFile)).as("the probe object is removed").isEmpty();
         }
+    }
+
+    @Test
+    void aSegmentThatNeverReachesTheRepositoryFailsWithAnArchiveCommandHint() throws Exception {
+        // This cluster's archive_command is /bin/true: PostgreSQL believes every segment is archived.
+        Path config = DaemonSetup.createConfig(dir, pg.cluster(), "backup:\n  archive-timeout: 2s\n");
+        CliRun created = CliRun.run("--config", config.toString(), "stanza-create");
+        assertThat(created.exitCode()).as(created.all()).isZero();
+        CliRun r = CliRun.run("--config", config.toString(), "check");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("✘ archive a WAL segment: WAL segment '[0-9A-F]{24}' did not reach the"
+                + " repository within 2s; pg_stat_archiver reports no failure")
+                .contains("HINT: check archive_command ('/bin/true')")
+                .contains("1 check(s) failed");
     }
 
     @Test

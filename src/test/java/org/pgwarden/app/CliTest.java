@@ -24,7 +24,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[]{"daemon", "check", "config", "stanza-create", "backup", "info", "wal-push", "rekey", "key", "version", "demo"}) {
+        for (String command : new String[]{"daemon", "check", "config", "stanza-create", "backup", "info", "wal-push", "wal-fetch", "rekey", "key", "version", "demo"}) {
             CliRun r = CliRun.run(command, "--help");
             assertThat(r.exitCode()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: pgwarden " + command);
