@@ -14,7 +14,8 @@ public record PgwardenConfig(
         MetricsConfig metrics,
         AdminConfig admin,
         LoggingConfig logging,
-        DaemonConfig daemon) {
+        DaemonConfig daemon,
+        WalConfig wal) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -33,7 +34,8 @@ public record PgwardenConfig(
                 MetricsConfig.bind(root.section("metrics")),
                 AdminConfig.bind(root.section("admin")),
                 LoggingConfig.bind(root.section("logging")),
-                DaemonConfig.bind(root.section("daemon")));
+                DaemonConfig.bind(root.section("daemon")),
+                WalConfig.bind(root.section("wal")));
         root.done();
         return c;
     }
