@@ -17,12 +17,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.pgwarden.adapter.process.PgBinaries;
+import org.pgwarden.adapter.process.ProcessRunner;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectInfo;
@@ -171,6 +174,71 @@ class WalArchivingIT {
             Distribution push = Distribution.startAsPostgres(Map.of(), args);
             assertThat(push.waitFor(Duration.ofSeconds(60))).as(push.transcript()).isEqualTo(5);
             assertThat(push.transcript()).contains("PGW081").contains("system identifier 42");
+        }
+    }
+
+    /**
+     * A timeline switch: a streaming standby made with {@code pg_basebackup -R} is promoted and
+     * archives, through the same archive_command and daemon, its timeline history file, the old
+     * timeline's last segment as {@code .partial}, and the new timeline's segments.
+     */
+    @Test
+    @Order(6)
+    void aPromotedStandbyArchivesItsHistoryFileAndTheNewTimeline() throws Exception {
+        PgBinaries bin = setup.pg().cluster().binaries();
+        Path pgBasebackup = bin.path(PgBinaries.Program.POSTGRES).resolveSibling("pg_basebackup");
+        Assumptions.assumeTrue(Files.isExecutable(pgBasebackup), "pg_basebackup is not installed next to postgres");
+        ProcessRunner runner = ProcessRunner.forCurrentUser();
+        Path parent = Files.createDirectories(dir.resolve("standby"));
+        BackupSetup.givePostgres(parent);
+        Path data = parent.resolve("data");
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        runner.run(List.of(pgBasebackup.toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(setup.pg().cluster().port()), "-U", "postgres", "-D", data.toString(), "-R",
+                "-X", "stream", "-c", "fast"), parent, Duration.ofSeconds(120));
+        Files.writeString(data.resolve("postgresql.conf"), "\nport = " + port + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        String pgCtl = bin.path(PgBinaries.Program.PG_CTL).toString();
+        String psql = bin.path(PgBinaries.Program.PSQL).toString();
+        String socketDir = setup.pg().cluster().socketDirectory().toString();
+        java.util.function.Function<String, String> standbySql = q -> String.join("\n", runner.run(List.of(psql,
+                "-h", socketDir, "-p", Integer.toString(port), "-U", "postgres", "-XAtq", "-c", q), parent,
+                Duration.ofSeconds(60)).lastLines()).strip();
+        runner.run(List.of(pgCtl, "-D", data.toString(), "-l", parent.resolve("log").toString(), "-w", "start"),
+                parent, Duration.ofSeconds(60));
+        try {
+            setup.pg().sql("CREATE TABLE before_promote AS SELECT 1 AS x");
+            runner.run(List.of(pgCtl, "-D", data.toString(), "-w", "promote"), parent, Duration.ofSeconds(60));
+            standbySql.apply("CREATE TABLE after_promote AS SELECT g FROM generate_series(1, 100000) g");
+            String last = standbySql.apply("SELECT pg_walfile_name(pg_current_wal_lsn())");
+            standbySql.apply("SELECT pg_switch_wal()");
+            assertThat(last).startsWith("00000002");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String status = "";
+            while (System.nanoTime() < deadline) {
+                status = standbySql.apply("SELECT coalesce(last_archived_wal, '') || ' ' || failed_count"
+                        + " FROM pg_stat_archiver");
+                if (status.compareTo(last) >= 0 && status.startsWith("00000002")) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(status).as("the promoted standby archived %s", last).startsWith(last + " 0");
+            Map<String, ObjectInfo> archived = new TreeMap<>();
+            try (Stream<ObjectInfo> s = new WalArchiveIndex(setup.open().store()).listAll()) {
+                s.forEach(i -> archived.put(WalArchiveIndex.fileName(i.key()), i));
+            }
+            assertThat(archived).containsKey("00000002.history").containsKey(last);
+            assertThat(archived.keySet()).anyMatch(n -> n.startsWith("00000001") && n.endsWith(".partial"));
+            try (InputStream in = setup.objects().open(archived.get("00000002.history").key())) {
+                assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(data.resolve("pg_wal/00000002.history")));
+            }
+        } finally {
+            runner.runAllowingFailure(List.of(pgCtl, "-D", data.toString(), "-m", "immediate", "stop"), parent,
+                    Duration.ofSeconds(60));
         }
     }
 
