@@ -49,7 +49,7 @@ public final class DaemonConnection {
                 // ECONNREFUSED: a stale socket file left by a daemon that is gone.
                 throw new NotRunning("no daemon listens on '" + socket + "': " + e.getMessage());
             }
-            byte[] request = (WalProtocol.request(absolutePath) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] request = WalProtocol.request(absolutePath).concat("\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer out = ByteBuffer.wrap(request);
             while (out.hasRemaining()) {
                 channel.write(out);
@@ -66,16 +66,7 @@ public final class DaemonConnection {
      */
     private static WalProtocol.Answer awaitAnswer(SocketChannel channel, Path socket, Duration timeout)
             throws IOException {
-        String[] line = new String[1];
-        IOException[] failure = new IOException[1];
-        Thread reader = new Thread(() -> {
-            try {
-                line[0] = readLine(channel);
-            } catch (IOException e) {
-                failure[0] = e;
-            }
-        }, "wal-push-answer");
-        reader.setDaemon(true);
+        AnswerReader reader = new AnswerReader(channel);
         reader.start();
         try {
             reader.join(timeout.toMillis());
@@ -87,10 +78,32 @@ public final class DaemonConnection {
             return new WalProtocol.Answer(3, "no answer from the daemon at '" + socket + "' within "
                     + timeout.toMillis() + "ms (wal.client-timeout); PostgreSQL will retry");
         }
-        if (failure[0] != null) {
-            throw failure[0];
+        if (reader.failure != null) {
+            throw reader.failure;
         }
-        return WalProtocol.parseAnswer(line[0]);
+        return WalProtocol.parseAnswer(reader.line);
+    }
+
+    /** A named class rather than a lambda: lambdas cost start-up time on their first use. */
+    private static final class AnswerReader extends Thread {
+        private final SocketChannel channel;
+        private volatile String line;
+        private volatile IOException failure;
+
+        AnswerReader(SocketChannel channel) {
+            super("wal-push-answer");
+            this.channel = channel;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                line = readLine(channel);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
     }
 
     private static String readLine(SocketChannel channel) throws IOException {

@@ -29,7 +29,7 @@ public final class WalProtocol {
         if (absolutePath.indexOf('\n') >= 0 || absolutePath.indexOf('\r') >= 0 || !absolutePath.startsWith("/")) {
             throw new IllegalArgumentException("a WAL path must be absolute and on one line: '" + absolutePath + "'");
         }
-        return PUSH + absolutePath;
+        return PUSH.concat(absolutePath);
     }
 
     /** The path a request line names, or empty when the line is not a request. */

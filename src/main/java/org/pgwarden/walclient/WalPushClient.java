@@ -40,10 +40,12 @@ public final class WalPushClient {
     }
 
     public static void main(String[] args) {
+        // Plain code, no lambdas or string concatenation on the path of a successful call: each
+        // first use of those spins up method-handle machinery that costs milliseconds at start-up.
         Optional<Invocation> call = Invocation.parse(args);
-        Optional<String> configFile = call.flatMap(c -> c.config().or(() -> Optional.ofNullable(
-                System.getenv("PGWARDEN_CONFIG")))).filter(s -> !s.isEmpty());
-        Optional<ClientSettings> settings = configFile.flatMap(f -> ClientSettings.read(Path.of(f)));
+        String configFile = call.isEmpty() ? null : call.get().config().orElse(System.getenv("PGWARDEN_CONFIG"));
+        Optional<ClientSettings> settings = configFile == null || configFile.isEmpty() ? Optional.empty()
+                : ClientSettings.read(Path.of(configFile));
         if (settings.isEmpty()) {
             runFull(args);
             return;
