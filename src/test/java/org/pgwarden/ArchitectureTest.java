@@ -141,4 +141,15 @@ class ArchitectureTest {
                         + " code; fix: move logic into org.pgwarden.app")
                 .check(classes);
     }
+
+    @Test
+    void theArchiveCommandClientUsesOnlyTheJdk() {
+        classes().that().resideInAPackage("org.pgwarden.walclient..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("org.pgwarden.walclient..", "java..")
+                .because("archive_command starts org.pgwarden.walclient once per WAL segment; every class it loads"
+                        + " costs start-up time, so it may use only the JDK (the full command is reached by name,"
+                        + " through reflection, only when no daemon answers); fix: keep the code in walclient"
+                        + " JDK-only, or put it behind the full command line in org.pgwarden.app")
+                .check(classes);
+    }
 }

@@ -57,6 +57,7 @@ public final class Daemon implements AutoCloseable {
     private JobScheduler scheduler;
     private AdminHttpServer http;
     private HealthCheckJob healthCheck;
+    private WalService wal;
 
     public Daemon(PgwardenConfig config, Components components, MicrometerMetrics metrics, Clock clock,
             SystemdNotifier notifier) {
@@ -114,6 +115,9 @@ public final class Daemon implements AutoCloseable {
             scheduler.schedule(j.job(), j.cron(), config.schedules().timezone());
         }
         scheduler.start();
+        // After the listener (a failing start is visible) and before "running": wal-push calls
+        // reach a daemon that answers them, or none at all and push directly.
+        wal = WalService.start(config, components, metrics, clock);
         state.set(State.RUNNING);
         // The first readiness answer should not wait for the first cron fire.
         runner.run(healthCheck, JobTrigger.STARTUP);
@@ -134,6 +138,10 @@ public final class Daemon implements AutoCloseable {
         metrics.set(MeterNames.DAEMON_READY, 0);
         if (scheduler != null) {
             scheduler.stopTriggers();
+        }
+        if (wal != null) {
+            // First, so that wal-push calls fall back to pushing directly while jobs wind down.
+            wal.stop(grace.compareTo(Duration.ofSeconds(10)) < 0 ? grace : Duration.ofSeconds(10));
         }
         runner.refuseNewRuns("daemon is stopping");
         runner.cancelAll("daemon is stopping (" + reason + ")");

@@ -148,9 +148,11 @@ final class DemoCommand implements Callable<Integer> {
                   listen: %s
                 daemon:
                   shutdown-grace: 10s
+                wal:
+                  socket: %s
                 """.formatted(cluster.dataDirectory(),
                 cluster.binaries().path(org.pgwarden.adapter.process.PgBinaries.Program.POSTGRES).getParent(),
-                cluster.port(), repository, key, listen);
+                cluster.port(), repository, key, listen, repository.resolveSibling("wal.sock"));
     }
 
     private static void deleteTree(Path dir) throws IOException {

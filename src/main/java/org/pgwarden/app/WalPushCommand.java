@@ -1,6 +1,7 @@
 package org.pgwarden.app;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pgwarden.common.ExitCode;
 import org.pgwarden.config.PgwardenConfig;
@@ -8,7 +9,10 @@ import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.StanzaStore;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.wal.WalPush;
+import org.pgwarden.walclient.DaemonConnection;
+import org.pgwarden.walclient.WalProtocol;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-push", mixinStandardHelpOptions = true,
@@ -20,6 +24,10 @@ final class WalPushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (%p in archive_command).")
     Path file;
 
+    @Option(names = "--direct", description = {"Push the file from this process without asking the daemon",
+        "(what wal-push does by itself when no daemon listens on wal.socket)."})
+    boolean direct;
+
     WalPushCommand(PgwardenCli root) {
         this.root = root;
     }
@@ -27,6 +35,12 @@ final class WalPushCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PgwardenConfig config = root.loadConfig().config();
+        if (!direct) {
+            Optional<Integer> answered = askDaemon(config);
+            if (answered.isPresent()) {
+                return answered.get();
+            }
+        }
         LoggingSetup.apply(config.logging());
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
@@ -35,6 +49,20 @@ final class WalPushCommand implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger(WalPushCommand.class).info("wal-push {} {}", r.name(),
                     r.alreadyArchived() ? "was already archived with the same content" : "archived");
             return ExitCode.OK;
+        }
+    }
+
+    /** The daemon's answer as an exit code, or empty when no daemon listens (then push directly). */
+    private Optional<Integer> askDaemon(PgwardenConfig config) {
+        try {
+            WalProtocol.Answer answer = DaemonConnection.push(config.wal().socket(),
+                    file.toAbsolutePath().normalize().toString(), config.wal().clientTimeout());
+            if (!answer.ok()) {
+                root.context().err().println("error: " + answer.text());
+            }
+            return Optional.of(answer.exitCode());
+        } catch (DaemonConnection.NotRunning e) {
+            return Optional.empty();
         }
     }
 }

@@ -15,7 +15,8 @@ public record PgwardenConfig(
         AdminConfig admin,
         LoggingConfig logging,
         DaemonConfig daemon,
-        WalFetchConfig restore) {
+        WalFetchConfig restore,
+        WalConfig wal) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -35,7 +36,8 @@ public record PgwardenConfig(
                 AdminConfig.bind(root.section("admin")),
                 LoggingConfig.bind(root.section("logging")),
                 DaemonConfig.bind(root.section("daemon")),
-                WalFetchConfig.bind(root.section("restore")));
+                WalFetchConfig.bind(root.section("restore")),
+                WalConfig.bind(root.section("wal")));
         root.done();
         return c;
     }

@@ -31,6 +31,24 @@ public final class MeterNames {
     public static final String WAL_PUSHES = "pgwarden_wal_pushes_total";
     /** Counter; tag {@code result} (served, spool_hit, missing, failed): restore_command requests. */
     public static final String WAL_FETCHES = "pgwarden_wal_fetches_total";
+    /** Counter of failed pushes; tag {@code reason} (the error code's name, e.g. repo_unreachable, wal_foreign). */
+    public static final String WAL_PUSH_FAILURES = "pgwarden_wal_push_failures_total";
+    /** Histogram in seconds of one push into the repository; tag {@code mode} (ahead, requested). */
+    public static final String WAL_PUSH_DURATION = "pgwarden_wal_push_duration_seconds";
+    /** Histogram in seconds of answering one wal-push over the socket; tag {@code answer} (pushed_ahead, waited, pushed, failed). */
+    public static final String WAL_REQUEST_DURATION = "pgwarden_wal_request_duration_seconds";
+    /** Gauge, epoch seconds when the daemon last stored a WAL file (or found it stored). */
+    public static final String WAL_LAST_ARCHIVED = "pgwarden_wal_last_archived_timestamp_seconds";
+    /** Gauge, start position in bytes (the LSN) of the newest segment the daemon archived. */
+    public static final String WAL_LAST_ARCHIVED_POSITION = "pgwarden_wal_last_archived_position_bytes";
+    /** Gauge, timeline of the newest segment the daemon archived. */
+    public static final String WAL_LAST_ARCHIVED_TIMELINE = "pgwarden_wal_last_archived_timeline";
+    /** Gauge, age in seconds of the oldest {@code .ready} file in archive_status; 0 when none waits. */
+    public static final String WAL_ARCHIVE_LAG = "pgwarden_wal_archive_lag_seconds";
+    /** Gauge, {@code .ready} files waiting in archive_status. */
+    public static final String WAL_READY_FILES = "pgwarden_wal_ready_files";
+    /** Gauge, files queued or being pushed ahead of the archiver. */
+    public static final String WAL_PUSH_AHEAD_QUEUE = "pgwarden_wal_push_ahead_queue";
 
     /** Counter of bytes read from PGDATA by backups; tag {@code type} (full, diff, incr). */
     public static final String BACKUP_READ_BYTES = "pgwarden_backup_read_bytes_total";

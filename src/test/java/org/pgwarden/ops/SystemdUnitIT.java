@@ -106,6 +106,14 @@ class SystemdUnitIT {
     }
 
     @Test
+    void runtimeDirectoryHoldsTheDefaultWalSocket() {
+        assertThat(directives.get("RuntimeDirectory")).containsExactly("pgwarden");
+        assertThat(directives.get("RuntimeDirectoryMode")).containsExactly("0700");
+        assertThat(org.pgwarden.config.WalConfig.DEFAULT_SOCKET.getParent())
+                .isEqualTo(java.nio.file.Path.of("/run/pgwarden"));
+    }
+
+    @Test
     void securityExposureStaysLow() throws IOException {
         Path unit = givenVerifiableCopy(unitText);
 

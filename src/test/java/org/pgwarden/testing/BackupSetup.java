@@ -112,6 +112,14 @@ public final class BackupSetup implements AutoCloseable {
                   archive-timeout: 60s
                 """.formatted(c.dataDirectory(), c.binaries().path(PgBinaries.Program.POSTGRES).getParent(), c.port(),
                 repository, key) + backupYaml + extraYaml, StandardCharsets.UTF_8);
+        String tail = backupYaml + extraYaml;
+        if (!tail.startsWith("wal:") && !tail.contains("\nwal:")) {
+            // The test's own socket directory, never the shared default under /run.
+            Path run = Files.createDirectories(dir.resolve("run"));
+            givePostgres(run);
+            Files.writeString(config, "wal:\n  socket: " + run.resolve("wal.sock") + "\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        }
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         return new BackupSetup(dir, config, repository, key, pg);
     }

@@ -46,6 +46,10 @@ public final class DaemonSetup {
                 """.formatted(cluster.dataDirectory(),
                 cluster.binaries().path(PgBinaries.Program.POSTGRES).getParent(), port, repository, key)
                 + extraYaml;
+        if (!extraYaml.startsWith("wal:") && !extraYaml.contains("\nwal:")) {
+            // Each test daemon gets its own WAL socket, never the shared default under /run.
+            yaml += "wal:\n  socket: " + dir.resolve("wal.sock") + "\n";
+        }
         Path file = dir.resolve("pgwarden.yaml");
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
         return file;

@@ -37,7 +37,21 @@ public final class Distribution implements AutoCloseable {
      * pipe directly races with the JDK closing it when the process exits, losing the last lines).
      */
     public static Distribution start(Map<String, String> env, List<String> args) throws IOException {
-        List<String> command = new java.util.ArrayList<>();
+        return start(env, List.of(), args);
+    }
+
+    /**
+     * As {@link #start(Map, List)} as the {@code postgres} OS user when the tests run as root, the
+     * way systemd runs the daemon (a socket of mode 0600 only that user may use).
+     */
+    public static Distribution startAsPostgres(Map<String, String> env, List<String> args) throws IOException {
+        boolean switchUser = org.pgwarden.adapter.process.ProcessRunner.forCurrentUser().switchesToPostgresUser();
+        return start(env, switchUser ? List.of("runuser", "-u", "postgres", "--") : List.of(), args);
+    }
+
+    private static Distribution start(Map<String, String> env, List<String> prefix, List<String> args)
+            throws IOException {
+        List<String> command = new java.util.ArrayList<>(prefix);
         command.add(launcher().toString());
         command.addAll(args);
         Path output = Files.createTempFile("pgwarden-output-", ".log");
@@ -45,6 +59,10 @@ public final class Distribution implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().putAll(env);
+        if (!prefix.isEmpty()) {
+            // The other user writes the transcript too.
+            output.toFile().setWritable(true, false);
+        }
         return new Distribution(pb.start(), output);
     }
 

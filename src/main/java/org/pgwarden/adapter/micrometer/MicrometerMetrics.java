@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
 
 /**
@@ -94,8 +95,19 @@ public final class MicrometerMetrics implements Metrics, AutoCloseable {
 
     @Override
     public void observe(String name, Duration duration, String... tags) {
-        Timer.builder(strip(name, "_seconds")).tags(tags).register(registry).record(duration);
+        Timer.Builder b = Timer.builder(strip(name, "_seconds")).tags(tags);
+        if (HISTOGRAMS.contains(name)) {
+            // Latency objectives are stated in buckets (p50 of a pushed-ahead wal-push), so these
+            // timers export fixed buckets that Prometheus can aggregate across hosts.
+            b = b.serviceLevelObjectives(LATENCY_BUCKETS);
+        }
+        b.register(registry).record(duration);
     }
+
+    private static final java.util.Set<String> HISTOGRAMS = java.util.Set.of(MeterNames.WAL_PUSH_DURATION,
+            MeterNames.WAL_REQUEST_DURATION);
+    private static final Duration[] LATENCY_BUCKETS = java.util.stream.Stream.of(5, 10, 25, 50, 100, 250, 500, 1000,
+            2500, 5000, 10000, 30000, 60000).map(Duration::ofMillis).toArray(Duration[]::new);
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# WAL archiving: pgwarden (direct, and through the daemon with push-ahead) against pgBackRest
+# archive-push (sync and async), on the same pre-generated set of real WAL segments.
+#
+# Each run stages the set as a fake PGDATA (pg_wal/ + archive_status/*.ready + global/pg_control),
+# marks every segment ready at once (a backlog, as after a burst of writes), then plays
+# PostgreSQL's archiver: archive_command once per segment in WAL order, .ready renamed to .done
+# after exit 0. Printed per run: segments/s, per-call latency p50/p95/max, and archive lag (time
+# from the burst until a segment is marked done: mean and max). Then the wal-push start-up time of
+# a pushed-ahead segment against a full-JVM direct push.
+#
+# Both tools compress with zstd level 3 and encrypt (pgBackRest aes-256-cbc, pgwarden AES-256-GCM),
+# into a local repository on the same disk. Runs as root; PostgreSQL and both tools run as postgres.
+#
+# usage: bench/wal-vs-pgbackrest.sh            (N=40 segments; N=100 matches shared/bench/05_wal.sh)
+# env:   N, RUNS (start-up samples, default 25), WORK (default /tmp/pgwarden-walbench),
+#        SHARED_BENCH (default ../../shared/bench relative to this script), PGBIN, PORT
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+SHARED_BENCH=${SHARED_BENCH:-$HERE/../../shared/bench}
+# lib.sh gives asp/log/wait_quiet; its defaults for BENCH and RES point into our work directory.
+WORK=${WORK:-/tmp/pgwarden-walbench}
+export BENCH=$WORK RES=${RES:-$WORK/results}
+QUIET_MAX=${QUIET_MAX:-60}
+# shellcheck source=/dev/null
+. "$SHARED_BENCH/lib.sh"
+WORK=$BENCH   # lib.sh points WORK at a subdirectory; ours is the whole tree
+N=${N:-40}
+RUNS=${RUNS:-25}
+PORT=${PORT:-55440}
+PGW="$ROOT/bin/pgwarden"
+
+[ "$(id -u)" = 0 ] || { echo "run as root (PostgreSQL runs as the postgres user)" >&2; exit 2; }
+command -v pgbackrest >/dev/null || { echo "install pgbackrest (apt-get install -y pgbackrest)" >&2; exit 2; }
+[ -f "$ROOT/target/pgwarden.jar" ] || (cd "$ROOT" && mvn -B -q -o -DskipTests package)
+
+stop_all() {
+    [ -n "${DAEMON_PID:-}" ] && kill "$DAEMON_PID" 2>/dev/null
+    [ -d "$WORK/pg/data" ] && asp "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast stop >/dev/null 2>&1 || true
+}
+trap stop_all EXIT
+rm -rf "$WORK"; mkdir -p "$WORK/all" "$RES"; chown -R postgres:postgres "$WORK"; chmod 755 "$WORK"
+
+# ---- one cluster; its WAL copied out by archive_command = cp
+log "creating the cluster and $N real segments"
+asp "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust --no-sync >/dev/null
+cat >> "$WORK/pg/data/postgresql.conf" <<EOF
+port = $PORT
+unix_socket_directories = '$WORK/pg'
+listen_addresses = '127.0.0.1'
+wal_level = replica
+archive_mode = on
+archive_command = 'cp %p $WORK/all/%f'
+max_wal_size = 4GB
+fsync = off
+EOF
+asp "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w start >/dev/null
+sql() { asp "$PGBIN/psql" -h "$WORK/pg" -p "$PORT" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+start_lsn=$(sql "select pg_current_wal_lsn()")
+i=0
+# Table-like rows (compress about 2x), not pgbench filler (40x), so compression costs what it would.
+while [ "$(sql "select pg_wal_lsn_diff(pg_current_wal_lsn(), '$start_lsn') > ($N + 1)::bigint * 16777216")" != t ]; do
+    i=$((i + 1))
+    sql "create table g$i as select g as id, md5(random()::text) || md5(g::text) as a, random() * 1e9 as b,
+         now() - random() * interval '900 days' as c from generate_series(1, 300000) g" >/dev/null
+done
+last=$(sql "select pg_walfile_name(pg_current_wal_lsn())"); sql "select pg_switch_wal()" >/dev/null
+until [ "$(sql "select coalesce(last_archived_wal, '') >= '$last' from pg_stat_archiver")" = t ]; do sleep 0.2; done
+mapfile -t SEGS < <(ls "$WORK/all" | grep -E '^[0-9A-F]{24}$' | sort | head -n "$N")
+log "staged ${#SEGS[@]} segments ($(du -sh "$WORK/all" | cut -f1))"
+
+# stage NAME: a fake PGDATA with the set in pg_wal, every segment .ready
+stage() {
+    local d=$WORK/$1
+    rm -rf "$d"; mkdir -p "$d/pg_wal/archive_status" "$d/global"
+    cp "$WORK/pg/data/global/pg_control" "$d/global/"; cp "$WORK/pg/data/PG_VERSION" "$d/"
+    for s in "${SEGS[@]}"; do cp "$WORK/all/$s" "$d/pg_wal/"; done
+    chown -R postgres:postgres "$d"; chmod 700 "$d"
+}
+mark_ready() { for s in "${SEGS[@]}"; do asp touch "$WORK/$1/pg_wal/archive_status/$s.ready"; done; }
+
+# archiver NAME CMD...: the archiver loop; writes "segment latency_ms done_ms_after_burst" lines
+archiver() {
+    local name=$1 t0 a b s; shift
+    t0=$(date +%s%N)
+    for s in "${SEGS[@]}"; do
+        a=$(date +%s%N)
+        asp "$@" "$WORK/$name/pg_wal/$s" >>"$WORK/$name.out" 2>&1 || { echo "archive_command failed for $s" >&2; return 1; }
+        b=$(date +%s%N)
+        asp mv "$WORK/$name/pg_wal/archive_status/$s.ready" "$WORK/$name/pg_wal/archive_status/$s.done"
+        echo "$s $(((b - a) / 1000000)) $(((b - t0) / 1000000))"
+    done >"$RES/$name.tsv"
+    echo $(((b - t0) / 1000000)) >"$RES/$name.total"
+}
+
+# summary NAME: segments/s, latency percentiles, lag
+summary() {
+    local total; total=$(cat "$RES/$1.total")
+    sort -n -k2 "$RES/$1.tsv" | awk -v name="$1" -v total="$total" '
+        { lat[NR] = $2; lag += $3; if ($3 > lagmax) lagmax = $3 }
+        END { n = NR; printf "%-22s %6.2f seg/s  call p50 %5d ms  p95 %5d ms  max %5d ms  lag mean %6.0f ms  max %6d ms\n",
+              name, n / (total / 1000), lat[int((n + 1) / 2)], lat[int(n * 0.95 + 0.999)], lat[n], lag / n, lagmax }'
+    awk -v total="$total" -v n="${#SEGS[@]}" 'BEGIN { printf "%f\n", n / (total / 1000) }' >"$RES/$1.rate"
+}
+
+# ---- pgBackRest: sync and async (process-max 2), each into its own repository
+PGBR_CONF=$WORK/pgbackrest.conf
+cat >"$PGBR_CONF" <<EOF
+[global]
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=bench-cipher-passphrase-0123456789
+compress-type=zst
+compress-level=3
+spool-path=$WORK/spool
+log-level-console=warn
+log-level-file=off
+lock-path=$WORK/lock
+[bench]
+pg1-path=$WORK/pg/data
+pg1-port=$PORT
+pg1-socket-path=$WORK/pg
+EOF
+chown postgres:postgres "$PGBR_CONF"
+for mode in sync async; do
+    repo=$WORK/pgbr-repo-$mode; mkdir -p "$repo"; chown postgres:postgres "$repo"
+    asp pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" stanza-create >/dev/null
+    stage "pgbackrest-$mode"; mark_ready "pgbackrest-$mode"
+    async=n; [ "$mode" = async ] && async=y
+    wait_quiet >/dev/null 2>&1 || true
+    log "pgBackRest archive-push $mode"
+    archiver "pgbackrest-$mode" pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" \
+        --pg1-path="$WORK/pgbackrest-$mode" --archive-async=$async --process-max=2 archive-push
+done
+
+# ---- pgwarden: direct (no daemon) and through the daemon
+key=$WORK/pgwarden.key
+"$PGW" key generate --file "$key" >/dev/null; chown postgres:postgres "$key"
+pgw_config() { # pgw_config NAME DATA_DIR
+    local repo=$WORK/pgw-repo-$1; mkdir -p "$repo" "$WORK/run-$1"; chown postgres:postgres "$repo" "$WORK/run-$1"
+    cat >"$WORK/pgw-$1.yaml" <<EOF
+stanza: bench
+postgres:
+  data-directory: $2
+  connection:
+    host: 127.0.0.1
+    port: $PORT
+repository:
+  type: filesystem
+  filesystem:
+    path: $repo
+encryption:
+  provider: local
+  local:
+    key-file: $key
+compression:
+  level: 3
+admin:
+  listen: 127.0.0.1:0
+schedules:
+  health-check: "0 0 0 * * ?"
+wal:
+  socket: $WORK/run-$1/wal.sock
+  push-ahead: 2
+  push-ahead-limit: 16
+EOF
+    chmod 644 "$WORK/pgw-$1.yaml"
+    asp "$PGW" --config "$WORK/pgw-$1.yaml" stanza-create >/dev/null
+}
+for mode in direct daemon; do
+    pgw_config "$mode" "$WORK/pgwarden-$mode"
+    stage "pgwarden-$mode"
+    if [ "$mode" = daemon ]; then
+        # The pid file names the JVM itself (bash execs the launcher, which execs java), so the
+        # daemon can be stopped by its own pid.
+        runuser -u postgres -- bash -c 'echo $$ >"$1"; shift; exec "$@"' pid "$WORK/daemon.pid" \
+            "$PGW" --config "$WORK/pgw-$mode.yaml" daemon >"$WORK/daemon.log" 2>&1 &
+        until [ -s "$WORK/daemon.pid" ]; do sleep 0.05; done
+        DAEMON_PID=$(cat "$WORK/daemon.pid")
+        until [ -S "$WORK/run-$mode/wal.sock" ]; do sleep 0.1; done
+    fi
+    # The first call of a fresh jar writes the class-data archive; that is set-up, not archiving.
+    asp "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push "$WORK/pgwarden-$mode/pg_wal/${SEGS[0]}" >/dev/null 2>&1
+    mark_ready "pgwarden-$mode"
+    wait_quiet >/dev/null 2>&1 || true
+    log "pgwarden wal-push $mode"
+    archiver "pgwarden-$mode" "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
+done
+
+echo
+echo "WAL archiving, ${#SEGS[@]} segments of 16 MiB marked ready at once ($(nproc) cores)"
+for name in pgbackrest-sync pgbackrest-async pgwarden-direct pgwarden-daemon; do summary "$name"; done
+awk -v a="$(cat "$RES/pgwarden-daemon.rate")" -v s="$(cat "$RES/pgbackrest-sync.rate")" \
+    -v y="$(cat "$RES/pgbackrest-async.rate")" -v d="$(cat "$RES/pgwarden-direct.rate")" 'BEGIN {
+    printf "ratio segments/s: pgwarden daemon / pgBackRest async = %.2fx, / sync = %.2fx; pgwarden direct / pgBackRest sync = %.2fx\n", a / y, a / s, d / s }'
+
+# ---- start-up: wal-push of a pushed-ahead segment vs a full-JVM direct push
+# The segments are marked ready again; the daemon pushes them ahead (finding them stored), so each
+# call below is answered from what it already did, as when PostgreSQL is not behind.
+mark_ready "pgwarden-daemon"
+sleep 3
+time_calls() { # time_calls KEY LABEL CMD... ; RUNS calls, one per segment; p50 into $RES/startup-KEY.p50
+    # The loop runs as postgres inside one runuser, so runuser's own start is not counted: under
+    # PostgreSQL, archive_command is a plain sh -c of the server's user.
+    local key=$1 label=$2; shift 2
+    runuser -u postgres -- bash -c 'n=$1 dir=$2; shift 2; segs=($(ls "$dir" | grep -E "^[0-9A-F]{24}$" | sort))
+        for k in $(seq 0 $((n - 1))); do s=${segs[$((k % ${#segs[@]}))]}
+            a=$(date +%s%N); "$@" "$dir/$s" >/dev/null 2>&1; b=$(date +%s%N); echo $(((b - a) / 1000000)); done' \
+        calls "$RUNS" "$WORK/pgwarden-daemon/pg_wal" "$@" |
+    sort -n | awk -v label="$label" -v out="$RES/startup-$key.p50" '{ v[NR] = $1 } END {
+        printf "%-44s p50 %4d ms  p95 %4d ms  min %4d ms  (n=%d)\n", label, v[int((NR + 1) / 2)],
+            v[int(NR * 0.95 + 0.999)], v[1], NR;
+        print v[int((NR + 1) / 2)] > out }'
+}
+echo
+echo "wal-push start-up, $RUNS calls each, wall time including the JVM:"
+time_calls fast "bin/pgwarden wal-push (pushed ahead, daemon)" "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
+kill "$DAEMON_PID"; while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done; DAEMON_PID=
+time_calls full "java -jar pgwarden.jar wal-push --direct (dup)" java -jar "$ROOT/target/pgwarden.jar" \
+    --config "$WORK/pgw-daemon.yaml" wal-push --direct
+time_calls fallback "bin/pgwarden wal-push, no daemon (dup)" "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
+awk -v f="$(cat "$RES/startup-fast.p50")" -v j="$(cat "$RES/startup-full.p50")" \
+    'BEGIN { printf "ratio p50 full-JVM direct / pushed-ahead client = %.1fx\n", j / f }'
