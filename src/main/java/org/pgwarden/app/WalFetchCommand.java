@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Callable;
 import org.pgwarden.common.ExitCode;
+import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.crypto.KeyWrapper;
 import org.pgwarden.metrics.Metrics;
@@ -21,10 +22,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true,
         description = {"Restore one WAL file from the repository: restore_command = 'pgwarden wal-fetch %f %p'.",
             "Exits 0 once the file is verified and in place, 1 when it is not in the archive (how recovery learns"
-                    + " where the archive ends), and the code of the failure otherwise (3 unreachable, 4 integrity).",
+                    + " where the archive ends), and 126 when fetching fails (unreachable repository, integrity"
+                    + " error), so that PostgreSQL stops recovery instead of ending it early with data missing.",
             "Prefetches the next restore.wal-prefetch segments into restore.spool-directory."})
 final class WalFetchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WalFetchCommand.class);
+    /** An exit code PostgreSQL treats like a failed shell: recovery stops with FATAL instead of ending early. */
+    static final int STOP_RECOVERY = 126;
 
     private final PgwardenCli root;
 
@@ -49,8 +53,19 @@ final class WalFetchCommand implements Callable<Integer> {
         // PostgreSQL is not needed (it is the server being recovered), so Components is not opened.
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
-            WalFetch.Result r = new WalFetch(() -> openArchive(config, opened), spool, window, Metrics.noop())
-                    .fetch(name, destination.toAbsolutePath());
+            WalFetch.Result r;
+            try {
+                r = new WalFetch(() -> openArchive(config, opened), spool, window, Metrics.noop())
+                        .fetch(name, destination.toAbsolutePath());
+            } catch (PgwardenException e) {
+                // PostgreSQL reads exit codes 1..125 as "not in the archive" and would end recovery here,
+                // promoting a cluster that silently misses data. Above 125 it stops recovery instead:
+                // the operator fixes the repository and starts PostgreSQL again, and recovery goes on.
+                root.context().err().println("error: [" + e.errorCode().id() + "] " + e.describe());
+                root.context().err().println("HINT: recovery is stopped, not ended: fix the cause and start"
+                        + " PostgreSQL again to continue");
+                return STOP_RECOVERY;
+            }
             return report(r);
         } finally {
             while (!opened.isEmpty()) {

@@ -114,7 +114,7 @@ class WalFetchIT {
         try {
             Path target = Files.createDirectories(dir.resolve("restore-3"));
             CliRun r = setup.cli("wal-fetch", name, target.resolve("RECOVERYXLOG").toString());
-            assertThat(r.exitCode()).as(r.all()).isEqualTo(4);
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(126);
             assertThat(r.err()).contains("error: [PGW05").contains(object.key().toString());
             assertThat(fileNames(target)).isEmpty();
         } finally {
