@@ -18,7 +18,7 @@
 # configuration's `pgwarden wal-push`. Before every switch the archiver is drained, so each
 # backup waits only for its own WAL and no tool pays for the other's backlog.
 #
-# usage: [SCALE=50] [MIXED_ROWS=2000000] [RUNS=3] [SLICES="16KiB 32KiB 64KiB 128KiB"]
+# usage: [SCALE=50] [MIXED_ROWS=1500000] [RUNS=3] [SLICES="16KiB 32KiB 64KiB 128KiB"]
 #        [SKIP_INSTALL=1] [RES=DIR] [SHARED_BENCH=DIR] bench/backup-vs-pgbackrest.sh
 # Run as root (PostgreSQL and both tools run as the postgres OS user). Results: $RES/summary.md.
 set -euo pipefail
@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED_BENCH=${SHARED_BENCH:-$ROOT/../shared/bench}
 SHARED_BENCH=$(cd "$SHARED_BENCH" && pwd)
 export SCALE=${SCALE:-50}
-MIXED_ROWS=${MIXED_ROWS:-2000000}
+MIXED_ROWS=${MIXED_ROWS:-1500000}
 RUNS=${RUNS:-3}
 WORK_SECONDS=${WORK_SECONDS:-60}   # length of each pgbench workload before an incremental
 SLICES=${SLICES:-16KiB 32KiB 64KiB 128KiB}
