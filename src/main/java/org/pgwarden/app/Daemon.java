@@ -84,6 +84,10 @@ public final class Daemon implements AutoCloseable {
         return runner;
     }
 
+    public Components components() {
+        return components;
+    }
+
     public Readiness readiness() {
         return readiness;
     }
@@ -119,8 +123,9 @@ public final class Daemon implements AutoCloseable {
         // reach a daemon that answers them, or none at all and push directly.
         wal = WalService.start(config, components, metrics, clock);
         state.set(State.RUNNING);
-        // The first readiness answer should not wait for the first cron fire.
-        runner.run(healthCheck, JobTrigger.STARTUP);
+        // The first readiness answer should not wait for the first cron fire. A scheduled check may
+        // fire at this very moment and hold the lock: wait for it rather than skip.
+        runner.run(healthCheck, JobTrigger.STARTUP, java.time.Duration.ofSeconds(30));
         notifier.ready("running; ready=" + readiness.ready());
         log.info("daemon running stanza={} http=http://{}:{} ready={}", config.stanza(),
                 http.address().getHostString(), http.address().getPort(), readiness.ready());

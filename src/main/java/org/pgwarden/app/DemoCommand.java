@@ -86,6 +86,11 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("check:");
             List<CheckResult> results = daemon.readiness().last();
+            if (results.isEmpty()) {
+                results = new org.pgwarden.app.check.DependencyChecks(config.postgres().dataDirectory(),
+                        config.stanza(), daemon.components().postgres(), daemon.components().repository(),
+                        daemon.components().key(), root.context().clock()).run();
+            }
             CheckCommand.print(results, out);
             InetSocketAddress http = daemon.httpAddress();
             String base = "http://" + http.getHostString() + ":" + http.getPort();
