@@ -167,6 +167,13 @@ public final class Backup {
             log.warn("removing interrupted backup {} (no manifest: it never completed)", interrupted);
             catalog.removeInterrupted(interrupted);
         }
+        // A backup killed before its first object became visible leaves only unfinished writes,
+        // which no listing shows. We hold the repository lock, so nothing else writes here now.
+        long swept = store.discardIncomplete(org.pgwarden.repo.RepositoryLayout.BACKUP_PREFIX);
+        if (swept > 0) {
+            log.warn("removed {} unfinished write(s) left under '{}' by an interrupted backup", swept,
+                    org.pgwarden.repo.RepositoryLayout.BACKUP_PREFIX);
+        }
     }
 
     private long totalSize() {

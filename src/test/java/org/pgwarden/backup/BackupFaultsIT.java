@@ -80,11 +80,18 @@ class BackupFaultsIT {
         assertThat(after.get("backups")).hasSize(1);
         assertThat(after.get("backups").get(0).get("usable").asBoolean()).isTrue();
         assertThat(after.get("interrupted")).isEmpty();
-        assertThat(setup.repository().resolve("backup").resolve(label)).as("no orphan objects").doesNotExist();
+        Path orphan = setup.repository().resolve("backup").resolve(label);
+        assertThat(orphan).as("no orphan objects: %s", Files.exists(orphan) ? listing(orphan) : "").doesNotExist();
         try (Stream<Path> files = Files.walk(setup.repository())) {
             assertThat(files.filter(Files::isRegularFile).map(Path::toString))
                     .as("only the new backup, WAL, keyring, stanza")
                     .allMatch(p -> !p.contains(label) && !p.contains(".tmp"));
+        }
+    }
+
+    private static String listing(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.map(Path::toString).toList().toString();
         }
     }
 
