@@ -136,9 +136,9 @@ public final class Daemon implements AutoCloseable {
                 components.postgres(), components.repository(), components.key(), clock);
         healthCheck = new HealthCheckJob(checks, readiness, metrics);
 
-        // One thread per scheduled kind and one spare: a run waiting for a lock (on-overlap: wait)
+        // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
         // holds its thread, and must not delay the health check or another kind's fire.
-        int threads = 2 + config.schedules().jobs().size() + extraJobs.size();
+        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()));
         scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
         RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
         scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repo.store(), repo.objects());
