@@ -227,4 +227,18 @@ class ConfigLoaderTest {
                         "schedules.expire.cron: must not be empty (a Quartz cron expression such as '0 0 2 * * ?')",
                         "schedules.expire.crn: unknown key (did you mean 'cron'?)"));
     }
+
+    @Test
+    void theReadmeSchedulesExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("## Schedules");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        PgwardenConfig c = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator())
+                .parse(MINIMAL + example, "README.md").config();
+        assertThat(c.schedules().jobs().keySet()).containsExactly(SchedulesConfig.Task.FULL,
+                SchedulesConfig.Task.INCR, SchedulesConfig.Task.DIFF, SchedulesConfig.Task.VERIFY);
+        assertThat(c.schedules().job(SchedulesConfig.Task.INCR).orElseThrow().lockWait())
+                .isEqualTo(Duration.ofMinutes(20));
+    }
 }
