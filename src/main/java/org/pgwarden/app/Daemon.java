@@ -56,6 +56,7 @@ public final class Daemon implements AutoCloseable {
     private final JobRunner runner;
     private final DaemonPause pause;
     private final DaemonJobs jobs;
+    private final RepositoryAccess repository;
     private final List<ScheduledJob> extraJobs = new ArrayList<>();
     private JobScheduler scheduler;
     private ScheduledRuns scheduledRuns;
@@ -77,7 +78,9 @@ public final class Daemon implements AutoCloseable {
         this.runner = new JobRunner(config.stanza(), clock, metrics);
         // Every run asks the stop file first, whoever triggered it (schedule, catch-up, admin API).
         this.runner.setGate(pause);
-        this.jobs = DaemonJobs.standard(config, components, runner, metrics, clock);
+        // Opening reads nothing yet: the daemon starts while the repository is down.
+        this.repository = RepositoryAccess.open(config, components, clock);
+        this.jobs = DaemonJobs.standard(config, components, repository, runner, metrics, clock);
     }
 
     /** Adds a job to schedule at start; for jobs beyond the configured ones (tests, extensions). */
@@ -140,8 +143,8 @@ public final class Daemon implements AutoCloseable {
         // holds its thread, and must not delay the health check or another kind's fire.
         int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()));
         scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
-        RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
-        scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repo.store(), repo.objects());
+        scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repository.store(),
+                repository.objects());
         config.schedules().healthCheck().ifPresent(cron ->
                 scheduledRuns.schedule(healthCheck.kind(), cron, () -> runner.run(healthCheck, JobTrigger.SCHEDULE)));
         for (ScheduledJob j : extraJobs) {

@@ -58,9 +58,8 @@ public final class DaemonJobs {
     }
 
     /** The built-in kinds: backup and verify, on the daemon's repository and PostgreSQL. */
-    static DaemonJobs standard(PgwardenConfig config, Components components, JobRunner runner, Metrics metrics,
-            Clock clock) {
-        RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
+    static DaemonJobs standard(PgwardenConfig config, Components components, RepositoryAccess repo, JobRunner runner,
+            Metrics metrics, Clock clock) {
         DaemonJobs jobs = new DaemonJobs(runner);
         jobs.register(BACKUP, p -> {
             Params.only(BACKUP, p, "type");

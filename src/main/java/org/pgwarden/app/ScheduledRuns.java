@@ -52,7 +52,6 @@ final class ScheduledRuns {
     private final Metrics metrics;
     private final ObjectStore store;
     private final SealedObjects objects;
-    private final Map<Task, String> kinds = new EnumMap<>(Task.class);
     private final java.util.Set<String> scheduledKinds = new java.util.concurrent.CopyOnWriteArraySet<>();
     private volatile boolean stopping;
 
@@ -76,7 +75,6 @@ final class ScheduledRuns {
                 throw new PgwardenException(ErrorCode.CONFIG_INVALID, "schedules." + s.task().key()
                         + " is set but its job cannot be built: " + e.getMessage(), e);
             }
-            kinds.put(s.task(), probe.kind());
             schedule(probe.kind(), s.cron(), () -> jobs.run(jobs.forSchedule(s.task()), JobTrigger.SCHEDULE,
                     s.lockWait()));
         }
