@@ -271,6 +271,11 @@ class ScheduleIT {
                     .isEqualTo(caughtUp.header().stopTime().toEpochMilli() / 1000.0);
             assertThat(gauge(m, "pgwarden_job_next_fire_timestamp_seconds", "kind=\"backup-full\""))
                     .isEqualTo(missed.plusDays(1).toEpochSecond());
+            // The verify kind the schedules and the admin API run reads every backup and its WAL.
+            JobOutcome verified = second.jobs().run(second.jobs().create(DaemonJobs.VERIFY, Map.of()),
+                    JobTrigger.API, Duration.ZERO);
+            assertThat(verified.status()).as(verified.message()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(verified.message()).startsWith("verified " + (before + 1) + " backup(s)");
             second.stop("done");
             assertThat(String.join("\n", logs.lines())).containsPattern(
                     "catch-up: schedules.full .*no fire was missed.*nothing to run");
