@@ -21,6 +21,10 @@ public final class MeterNames {
     public static final String JOB_LAST_FAILURE = "pgwarden_job_last_failure_timestamp_seconds";
     /** Gauge, runs in progress; tag {@code kind}. */
     public static final String JOB_RUNNING = "pgwarden_job_running";
+    /** Gauge, epoch seconds of the next scheduled fire; tag {@code kind}; only for scheduled kinds. */
+    public static final String JOB_NEXT_FIRE = "pgwarden_job_next_fire_timestamp_seconds";
+    /** Gauge 1/0: the stop file is present, so the daemon starts no new job (see {@code pgwarden pause}). */
+    public static final String DAEMON_PAUSED = "pgwarden_daemon_paused";
 
     /** Gauge 1/0 from the last readiness probe; tag {@code dependency} (postgres, repository, key). */
     public static final String DEPENDENCY_UP = "pgwarden_dependency_up";
