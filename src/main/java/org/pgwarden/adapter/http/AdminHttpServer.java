@@ -97,7 +97,7 @@ public final class AdminHttpServer implements AutoCloseable {
         server.createContext("/health/live", ex -> serve(ex, live));
         server.createContext("/health/ready", ex -> serve(ex, ready));
         api.ifPresent(a -> server.createContext("/api/", ex -> serveApi(ex, a)));
-        server.createContext("/", ex -> serve(ex, () -> Response.json(404, "{\"error\":\"not found\"}")));
+        server.createContext("/", ex -> serve(ex, null));
         server.start();
         return new AdminHttpServer(server, executor);
     }
@@ -110,12 +110,10 @@ public final class AdminHttpServer implements AutoCloseable {
     private static void serve(HttpExchange ex, Supplier<Response> handler) throws IOException {
         try (ex) {
             Response r;
-            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+            if (handler == null || !exactPath(ex)) {
+                r = Response.json(404, "{\"error\":\"not found\"}");
+            } else if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
                 r = Response.json(405, "{\"error\":\"method not allowed\"}");
-            } else if (handler == null) {
-                r = Response.json(404, "{\"error\":\"not found\"}");
-            } else if (!exactPath(ex)) {
-                r = Response.json(404, "{\"error\":\"not found\"}");
             } else {
                 try {
                     r = handler.get();
