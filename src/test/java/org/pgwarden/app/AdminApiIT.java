@@ -294,4 +294,23 @@ class AdminApiIT {
                     .doesNotContain("daemon running").doesNotContain(TOKEN);
         }
     }
+
+    @Test
+    @Order(8)
+    void theReadmeCurlExamplesWork() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        String section = readme.substring(readme.indexOf("\n## Admin API\n"));
+        int start = section.indexOf("```sh\nTOKEN=");
+        String script = section.substring(start + "```sh\n".length(), section.indexOf("```", start + 5));
+        int port = Integer.parseInt(api.replaceAll(".*:(\\d+)/.*", "$1"));
+        script = script.replace("/etc/pgwarden/admin.token", dir.resolve("admin.token").toString())
+                .replace("127.0.0.1:9816", "127.0.0.1:" + port);
+        Process p = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("\"formatVersion\":1").contains("\"location\":\"/api/v1/jobs/")
+                .contains("{\"jobs\":[");
+        String id = out.replaceAll("(?s).*\"location\":\"/api/v1/jobs/([^\"]+)\".*", "$1");
+        assertThat(awaitEnd(id).path("status").asText()).isEqualTo("succeeded");
+    }
 }
