@@ -92,7 +92,8 @@ public final class JobHistory implements AutoCloseable {
         try {
             w.execute(() -> save(s, outcome));
         } catch (RejectedExecutionException e) {
-            failed(outcome, "the write queue is full (" + WRITE_QUEUE + " runs)");
+            failed(outcome, w.isShutdown() ? "the history was closed (the daemon is stopping)"
+                    : "the write queue is full (" + WRITE_QUEUE + " runs)");
         }
     }
 

@@ -226,10 +226,10 @@ public final class JobRunner {
         }
     }
 
-    /** Waits until no job runs or {@code timeout} passes; true when idle. */
+    /** Waits until no job runs or waits for its lock, or {@code timeout} passes; true when idle. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!running.isEmpty()) {
+        while (!running.isEmpty() || !waiting.isEmpty()) {
             if (System.nanoTime() >= deadline) {
                 return false;
             }
