@@ -29,21 +29,24 @@ final class AdminClient {
     private final String base;
     private final Path tokenFile;
     private final Secret token;
-    private final String directHint;
+    private final String withoutDaemon;
 
-    private AdminClient(String base, Path tokenFile, Secret token, String directHint) {
+    private AdminClient(String base, Path tokenFile, Secret token, String withoutDaemon) {
         this.base = base;
         this.tokenFile = tokenFile;
         this.token = token;
-        this.directHint = directHint;
+        this.withoutDaemon = withoutDaemon;
     }
 
-    /** @param directHint the command that does the same work without the daemon, for error hints */
-    static AdminClient of(AdminConfig admin, String directHint) {
+    /**
+     * @param withoutDaemon how to do without the daemon, ending error hints; e.g. {@code run the job
+     *                      here without it: 'pgwarden backup --type full'}
+     */
+    static AdminClient of(AdminConfig admin, String withoutDaemon) {
         Path file = admin.tokenFile().orElseThrow(() -> new PgwardenException(ErrorCode.USAGE,
                 "admin.token-file is not set, so the daemon has no admin API to send this to",
-                "set admin.token-file (mode 0600, owned by the daemon's user) and restart the daemon, or run '"
-                        + directHint + "' instead", null));
+                "set admin.token-file (mode 0600, owned by the daemon's user) and restart the daemon; or "
+                        + withoutDaemon, null));
         InetSocketAddress listen = admin.listen();
         if (listen.getPort() == 0) {
             throw new PgwardenException(ErrorCode.USAGE, "admin.listen has port 0 (any free port), so the daemon"
@@ -55,7 +58,7 @@ final class AdminClient {
         } else if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return new AdminClient("http://" + host + ":" + listen.getPort(), file, AdminToken.read(file), directHint);
+        return new AdminClient("http://" + host + ":" + listen.getPort(), file, AdminToken.read(file), withoutDaemon);
     }
 
     String base() {
@@ -78,12 +81,10 @@ final class AdminClient {
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "no pgwarden daemon answers on " + base
-                    + " (admin.listen)", "start the daemon (systemctl start pgwarden), or run the job here without"
-                    + " it: '" + directHint + "'", e);
+                    + " (admin.listen)", "start the daemon (systemctl start pgwarden); or " + withoutDaemon, e);
         } catch (IOException e) {
             throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "request to the daemon on " + base
-                    + " failed: " + e.getClass().getSimpleName(), "is the daemon running? or run '" + directHint
-                    + "' instead", e);
+                    + " failed: " + e.getClass().getSimpleName(), "is the daemon running? or " + withoutDaemon, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgwardenException(ErrorCode.CANCELLED, "interrupted while waiting for the daemon", e);
@@ -98,7 +99,7 @@ final class AdminClient {
         if (status == 404 && !body.has("code")) {
             throw new PgwardenException(ErrorCode.API_REQUEST_REFUSED, "the daemon on " + base
                     + " has no admin API: it was started without admin.token-file", "set admin.token-file and"
-                    + " restart the daemon, or run '" + directHint + "' instead", null);
+                    + " restart the daemon; or " + withoutDaemon, null);
         }
         if (status >= 400) {
             String message = body.path("error").asText("HTTP " + status);

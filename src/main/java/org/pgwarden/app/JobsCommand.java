@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
@@ -36,7 +37,8 @@ final class JobsCommand implements Callable<Integer> {
             throw new PgwardenException(ErrorCode.USAGE, "--output '" + output + "' is not 'text' or 'json'");
         }
         PgwardenConfig config = root.loadConfig().config();
-        AdminClient client = AdminClient.of(config.admin(), "pgwarden info");
+        AdminClient client = AdminClient.of(config.admin(),
+                "see past runs in the logs (or the control database), and the backups with 'pgwarden info'");
         JsonNode doc = client.get(id == null ? "/api/v1/jobs" : "/api/v1/jobs/" + id);
         PrintWriter out = root.context().out();
         if (output.equals("json")) {
@@ -47,18 +49,24 @@ final class JobsCommand implements Callable<Integer> {
         } else {
             if (doc.path("jobs").isEmpty()) {
                 out.println("no jobs yet");
+                return ExitCode.OK;
             }
-            out.println(String.format(java.util.Locale.ROOT, "%-22s %-14s %-9s %-10s %-24s %9s  %s", "ID", "KIND", "TRIGGER", "STATUS",
-                    "START", "SECONDS", "MESSAGE"));
+            out.println(row("ID", "KIND", "TRIGGER", "STATUS", "START", "SECONDS", "MESSAGE"));
             for (JsonNode j : doc.path("jobs")) {
-                out.println(String.format(java.util.Locale.ROOT, "%-22s %-14s %-9s %-10s %-24s %9s  %s", j.path("id").asText(),
-                        j.path("kind").asText(), j.path("trigger").asText(), j.path("status").asText(),
-                        j.path("start").isNull() ? "-" : j.path("start").asText(),
-                        j.has("durationSeconds") ? String.format(java.util.Locale.ROOT, "%.1f", j.path("durationSeconds").asDouble()) : "-",
+                out.println(row(j.path("id").asText(), j.path("kind").asText(), j.path("trigger").asText(),
+                        j.path("status").asText(), j.path("start").isNull() ? "-" : j.path("start").asText(),
+                        j.has("durationSeconds")
+                                ? String.format(Locale.ROOT, "%.1f", j.path("durationSeconds").asDouble()) : "-",
                         (j.path("errorCode").isTextual() ? "[" + j.path("errorCode").asText() + "] " : "")
                                 + j.path("message").asText("")));
             }
         }
         return ExitCode.OK;
+    }
+
+    private static String row(String id, String kind, String trigger, String status, String start, String seconds,
+            String message) {
+        return String.format(Locale.ROOT, "%-22s %-14s %-9s %-10s %-30s %8s  %s", id, kind, trigger, status, start,
+                seconds, message);
     }
 }

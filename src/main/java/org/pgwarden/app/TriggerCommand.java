@@ -60,7 +60,7 @@ final class TriggerCommand implements Runnable {
         public Integer call() throws InterruptedException {
             PgwardenConfig config = root.loadConfig().config();
             Duration limit = timeout == null ? null : parseTimeout(timeout);
-            AdminClient client = AdminClient.of(config.admin(), direct());
+            AdminClient client = AdminClient.of(config.admin(), "run the job here without it: '" + direct() + "'");
             JsonNode accepted = client.post("/api/v1/jobs", request().toString());
             String id = accepted.path("id").asText();
             PrintWriter out = root.context().out();

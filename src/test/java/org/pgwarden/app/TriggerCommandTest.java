@@ -46,7 +46,7 @@ class TriggerCommandTest {
         CliRun r = CliRun.run("--config", config.toString(), "trigger", "backup", "--type", "full", "--wait");
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.err()).contains("[PGW072] no pgwarden daemon answers on http://127.0.0.1:" + port)
-                .contains("HINT: start the daemon (systemctl start pgwarden), or run the job here without it:"
+                .contains("HINT: start the daemon (systemctl start pgwarden); or run the job here without it:"
                         + " 'pgwarden backup --type full'")
                 .doesNotContain("0123456789abcdef");
         CliRun jobs = CliRun.run("--config", config.toString(), "jobs");
@@ -58,7 +58,7 @@ class TriggerCommandTest {
         Path config = givenConfig("");
         CliRun r = CliRun.run("--config", config.toString(), "trigger", "verify");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("admin.token-file is not set").contains("or run 'pgwarden verify' instead");
+        assertThat(r.err()).contains("admin.token-file is not set").contains("or run the job here without it: 'pgwarden verify'");
     }
 
     @Test
