@@ -45,6 +45,21 @@ class AdminTokenTest {
     }
 
     @Test
+    void aFileOwnedByAnotherUserIsRefused() throws Exception {
+        // The tests run as root (see README, Development), so the file can be handed to postgres.
+        assertThat(System.getProperty("user.name")).isEqualTo("root");
+        Path f = givenTokenFile(TOKEN, "rw-------");
+        org.pgwarden.testing.BackupSetup.givePostgres(f);
+        assertThatThrownBy(() -> AdminToken.loadForDaemon(f)).isInstanceOfSatisfying(PgwardenException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo("admin token file '" + f + "' is owned by 'postgres', not by 'root',"
+                    + " the user the daemon runs as");
+            assertThat(e.describe()).contains("HINT: chown root " + f);
+        });
+        // The command line only reads it (root or the daemon's user may).
+        assertThat(AdminToken.read(f).reveal()).isEqualTo(TOKEN);
+    }
+
+    @Test
     void missingShortOrEmptyFilesAreRefused() throws Exception {
         assertThatThrownBy(() -> AdminToken.loadForDaemon(dir.resolve("none")))
                 .hasMessageContaining("admin token file '" + dir.resolve("none") + "' does not exist");
