@@ -150,7 +150,11 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
     private Response jobs() {
         ObjectNode doc = JSON.createObjectNode();
         ArrayNode list = doc.putArray("jobs");
+        // Finished runs first into the set, so a run that ends while this list is built shows once,
+        // as finished; the memory is enough, the control database is not asked.
+        List<JobOutcome> finished = runner.history().recent();
         Set<String> seen = new HashSet<>();
+        finished.forEach(o -> seen.add(o.runId()));
         for (JobContext c : runner.running()) {
             if (seen.add(c.runId())) {
                 list.add(active(c));
@@ -162,16 +166,11 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
             }
         }
         for (JobSubmitter.Accepted a : submitter.pending().values()) {
-            // Finished runs stay pending for a moment after the runner recorded them.
-            if (!seen.contains(a.runId()) && runner.history().find(a.runId()).isEmpty() && seen.add(a.runId())) {
+            if (seen.add(a.runId()) && runner.history().findRecent(a.runId()).isEmpty()) {
                 list.add(queued(a));
             }
         }
-        for (JobOutcome o : runner.history().recent()) {
-            if (seen.add(o.runId())) {
-                list.add(finished(o));
-            }
-        }
+        finished.forEach(o -> list.add(finished(o)));
         return Response.json(200, write(doc));
     }
 
@@ -179,9 +178,10 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
         if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
             return error(404, ErrorCode.USAGE, "no job run with that id");
         }
-        // Checked in the order a run moves through, and the history once more at the end, so a
-        // run finishing between two looks is still found.
-        Optional<JobOutcome> done = runner.history().find(id);
+        // Looked for in the order a run moves through, and in the history once more at the end, so
+        // a run finishing between two looks is still found; the control database is asked last,
+        // only for runs this daemon does not know (older ones, or from before a restart).
+        Optional<JobOutcome> done = runner.history().findRecent(id);
         if (done.isPresent()) {
             return Response.json(200, write(finished(done.get())));
         }
@@ -193,14 +193,15 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
             }
         }
         JobSubmitter.Accepted a = submitter.pending().get(id);
-        done = runner.history().find(id);
+        done = runner.history().findRecent(id);
         if (done.isPresent()) {
             return Response.json(200, write(finished(done.get())));
         }
         if (a != null) {
             return Response.json(200, write(queued(a)));
         }
-        return error(404, ErrorCode.USAGE, "no job run '" + id + "'");
+        return runner.history().find(id).map(o -> Response.json(200, write(finished(o))))
+                .orElseGet(() -> error(404, ErrorCode.USAGE, "no job run '" + id + "'"));
     }
 
     private static ObjectNode active(JobContext c) {

@@ -126,11 +126,9 @@ public final class JobHistory implements AutoCloseable {
      * A store that cannot answer is logged and treated as not knowing the run.
      */
     public Optional<JobOutcome> find(String runId) {
-        synchronized (recent) {
-            JobOutcome o = recent.get(runId);
-            if (o != null) {
-                return Optional.of(o);
-            }
+        Optional<JobOutcome> inMemory = findRecent(runId);
+        if (inMemory.isPresent()) {
+            return inMemory;
         }
         JobHistoryStore s = store;
         if (s == null) {
@@ -142,6 +140,13 @@ public final class JobHistory implements AutoCloseable {
             log.warn("unable to look up job run {} in the control database: {}", runId,
                     PgwardenException.of(e).getMessage());
             return Optional.empty();
+        }
+    }
+
+    /** The run {@code runId} if it is among the runs in memory; never asks the store. */
+    public Optional<JobOutcome> findRecent(String runId) {
+        synchronized (recent) {
+            return Optional.ofNullable(recent.get(runId));
         }
     }
 
