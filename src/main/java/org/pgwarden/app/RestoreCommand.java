@@ -146,8 +146,8 @@ final class RestoreCommand implements Callable<Integer> {
         out.println("would restore backup " + plan.choice().backup().label() + " (" + plan.choice().why() + ") into '"
                 + pgdata.toAbsolutePath() + "': " + Backup.human(plan.choice().backup().footer().totalSize())
                 + ", then recover to " + recoveryTarget.describe());
-        out.println("WAL: timeline " + plan.wal().timeline() + ", " + wal.segments(wal.spans()) + " archived"
-                + " segment(s) readable from the backup's start, up to LSN " + wal.reachable()
+        out.println("WAL: timeline " + plan.wal().timeline() + ", " + wal.segments(wal.spans()) + " segment(s)"
+                + " checked from the backup's start, readable up to LSN " + wal.reachable()
                 + wal.reachableAt().map(t -> " (stored at " + t + ")").orElse("")
                 + (source == WalSource.PRESTAGE ? "; would stage " + wal.segments(wal.stageSpans()) + " segment(s), "
                 + Backup.human(wal.segments(wal.stageSpans()) * wal.segmentSize()) : ""));

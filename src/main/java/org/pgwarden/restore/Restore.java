@@ -92,8 +92,8 @@ public final class Restore {
         public List<String> details() {
             List<String> out = new ArrayList<>();
             WalPlan p = wal.plan();
-            out.add("WAL: timeline " + wal.timeline() + ", " + p.segments(p.spans()) + " archived segment(s) readable"
-                    + " from the backup's start, up to LSN " + p.reachable()
+            out.add("WAL: timeline " + wal.timeline() + ", " + p.segments(p.spans()) + " segment(s) checked from the"
+                    + " backup's start, readable up to LSN " + p.reachable()
                     + p.reachableAt().map(t -> " (stored at " + t + ")").orElse(""));
             staged.ifPresent(st -> out.addAll(WalStaging.describe(st)));
             wal.problem().ifPresent(pr -> {

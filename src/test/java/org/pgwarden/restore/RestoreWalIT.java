@@ -1,18 +1,28 @@
 package org.pgwarden.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.WalFetchConfig.WalSource;
+import org.pgwarden.job.JobContext;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.pg.Lsn;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.testing.BackupSetup;
 import org.pgwarden.testing.CliRun;
+import org.pgwarden.testing.RecordingMetrics;
 import org.pgwarden.testing.RestoredCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,6 +151,14 @@ class RestoreWalIT {
             assertThat(dry.exitCode()).as(dry.all()).isEqualTo(1);
             assertThat(dry.out()).contains("the restore would fail").contains(middleSegment);
 
+            RecordingMetrics metrics = new RecordingMetrics();
+            assertThatThrownBy(() -> restorer(metrics).run(request(pgdata, new RecoveryTarget.Lsn(Lsn.parse(endLsn)),
+                    WalSource.FETCH), JobContext.standalone("t", "restore", Clock.systemUTC())))
+                    .isInstanceOfSatisfying(PgwardenException.class, e -> assertThat(e.errorCode())
+                            .isEqualTo(ErrorCode.WAL_GAP));
+            assertThat(metrics.observations()).containsExactly(RecordingMetrics.id(MeterNames.RESTORE_DURATION,
+                    "outcome", "failed"));
+
             CliRun latest = restore(pgdata, "--dry-run");
             assertThat(latest.exitCode()).as(latest.all()).isZero();
             assertThat(latest.out()).contains("WARNING: recovery will stop at LSN ").contains(middleSegment);
@@ -148,6 +166,34 @@ class RestoreWalIT {
         } finally {
             Files.move(aside, object, StandardCopyOption.ATOMIC_MOVE);
         }
+    }
+
+    @Test
+    @Order(3)
+    void aRestoreRecordsItsBytesDurationAndOutcome() throws Exception {
+        RecordingMetrics metrics = new RecordingMetrics();
+        Path pgdata = restores.resolve("measured");
+        Restore.Result r = restorer(metrics).run(request(pgdata, RecoveryTarget.immediate(), WalSource.PRESTAGE),
+                JobContext.standalone("t", "restore", Clock.systemUTC()));
+        assertThat(metrics.observations()).containsExactly(RecordingMetrics.id(MeterNames.RESTORE_DURATION,
+                "outcome", "succeeded"));
+        assertThat(metrics.total(MeterNames.RESTORE_BYTES, "what", "files")).isEqualTo(r.bytesWritten()).isPositive();
+        // immediate needs only the backup's own WAL: staging stops at its stop segment
+        assertThat(r.staged()).hasValueSatisfying(s -> {
+            assertThat(s.files()).isPositive().isLessThan(4);
+            assertThat(metrics.total(MeterNames.RESTORE_BYTES, "what", "wal")).isEqualTo(s.bytes());
+        });
+        assertThat(names(pgdata.resolve("pgwarden-wal"))).doesNotContain(middleSegment);
+    }
+
+    private static Restore restorer(RecordingMetrics metrics) {
+        BackupSetup.Repository repo = setup.open();
+        return new Restore(repo.store(), repo.objects(), Clock.systemUTC(), metrics);
+    }
+
+    private static Restore.Request request(Path pgdata, RecoveryTarget target, WalSource source) {
+        return new Restore.Request(pgdata, Optional.empty(), target, RecoveryTarget.Action.PROMOTE, Optional.empty(),
+                false, Map.of(), "false", "postgres", 2, source, Optional.empty());
     }
 
     private static List<String> names(Path directory) throws Exception {
