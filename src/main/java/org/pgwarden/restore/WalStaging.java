@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.pgwarden.common.ByteSize;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.job.Progress;
+import org.pgwarden.pg.WalSegmentName;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.VerifiedFile;
 import org.pgwarden.repo.WalArchiveIndex;
@@ -78,7 +80,7 @@ public final class WalStaging {
         long segments = plan.segments(plan.stageSpans());
         long total = segments * plan.segmentSize() + wal.history().stream().mapToLong(ObjectInfo::size).sum();
         log.info("staging {} WAL segment(s) and {} history file(s) ({}) into '{}' with {} parallel download(s)",
-                segments, wal.history().size(), org.pgwarden.common.ByteSize.ofBytes(total).toHuman(), directory,
+                segments, wal.history().size(), ByteSize.ofBytes(total).toHuman(), directory,
                 parallelism);
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
@@ -92,40 +94,17 @@ public final class WalStaging {
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
         try (Progress progress = Progress.start("restore WAL staging", total, bytes::get, clock)) {
-            for (ObjectInfo h : wal.history()) {
-                submit(pool, h, directory, owner, files, bytes, failure);
-            }
-            for (WalPlan.Span span : plan.stageSpans()) {
-                try (Stream<ObjectInfo> listed = WalCheck.listSegments(index, span.timeline())) {
-                    Iterator<ObjectInfo> it = listed.iterator();
-                    while (it.hasNext() && failure.get() == null) {
-                        ObjectInfo o = it.next();
-                        long n = org.pgwarden.pg.WalSegmentName.parse(WalArchiveIndex.fileName(o.key()))
-                                .segmentNumber(plan.segmentSize());
-                        if (n > span.last()) {
-                            break;
-                        }
-                        if (n >= span.first()) {
-                            context.checkCancelled();
-                            submit(pool, o, directory, owner, files, bytes, failure);
-                        }
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            failure.compareAndSet(null, e);
-        } finally {
-            pool.shutdown();
             try {
-                while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
-                    if (failure.get() != null) {
-                        pool.shutdownNow();
-                    }
+                for (ObjectInfo h : wal.history()) {
+                    submit(pool, h, directory, owner, files, bytes, failure);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                pool.shutdownNow();
+                for (WalPlan.Span span : plan.stageSpans()) {
+                    submitSpan(pool, span, plan.segmentSize(), directory, owner, files, bytes, failure, context);
+                }
+            } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
+            } finally {
+                awaitAll(pool, failure);
             }
         }
         if (failure.get() != null) {
@@ -133,8 +112,42 @@ public final class WalStaging {
         }
         Duration took = Duration.between(started, clock.instant());
         log.info("staged {} WAL file(s), {}, in {}s into '{}'", files.get(),
-                org.pgwarden.common.ByteSize.ofBytes(bytes.get()).toHuman(), took.toSeconds(), directory);
+                ByteSize.ofBytes(bytes.get()).toHuman(), took.toSeconds(), directory);
         return new Result(directory, files.get(), bytes.get(), took);
+    }
+
+    private void submitSpan(ThreadPoolExecutor pool, WalPlan.Span span, int segmentSize, Path directory,
+            FileOwner owner, AtomicLong files, AtomicLong bytes, AtomicReference<Throwable> failure, JobContext context) {
+        try (Stream<ObjectInfo> listed = WalCheck.listSegments(index, span.timeline())) {
+            Iterator<ObjectInfo> it = listed.iterator();
+            while (it.hasNext() && failure.get() == null) {
+                ObjectInfo o = it.next();
+                long n = WalSegmentName.parse(WalArchiveIndex.fileName(o.key())).segmentNumber(segmentSize);
+                if (n > span.last()) {
+                    break;
+                }
+                if (n >= span.first()) {
+                    context.checkCancelled();
+                    submit(pool, o, directory, owner, files, bytes, failure);
+                }
+            }
+        }
+    }
+
+    /** Waits for the downloads in flight; after a failure, interrupts them instead. */
+    private static void awaitAll(ThreadPoolExecutor pool, AtomicReference<Throwable> failure) {
+        pool.shutdown();
+        try {
+            while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                if (failure.get() != null) {
+                    pool.shutdownNow();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+            failure.compareAndSet(null, e);
+        }
     }
 
     private void submit(ThreadPoolExecutor pool, ObjectInfo object, Path directory, FileOwner owner, AtomicLong files,
@@ -179,7 +192,7 @@ public final class WalStaging {
     }
 
     static List<String> describe(Result r) {
-        return List.of("staged WAL: " + r.files() + " file(s), " + org.pgwarden.common.ByteSize.ofBytes(r.bytes())
+        return List.of("staged WAL: " + r.files() + " file(s), " + ByteSize.ofBytes(r.bytes())
                 .toHuman() + " in '" + r.directory() + "' (renamed into pg_wal as recovery asks; what remains after"
                 + " recovery can be deleted)");
     }
