@@ -85,6 +85,10 @@ public enum ErrorCode {
     WAL_FOREIGN("PGW081", ExitCode.CONFLICT, false),
     WAL_INVALID("PGW082", ExitCode.USAGE, false),
     WAL_NOT_ARCHIVED("PGW083", ExitCode.FAILED, true),
+    /** The archive misses WAL a restore needs to reach its target; found before anything is written. */
+    WAL_GAP("PGW084", ExitCode.FAILED, false),
+    /** The requested recovery timeline does not branch from the restored backup's timeline after its start. */
+    WAL_TIMELINE("PGW085", ExitCode.USAGE, false),
 
     /** The control database (job history) cannot be reached, migrated or written. */
     CONTROL_DB_FAILED("PGW090", ExitCode.DEPENDENCY, true);

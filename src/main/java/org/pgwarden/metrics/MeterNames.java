@@ -70,6 +70,11 @@ public final class MeterNames {
     /** Counter of pages whose checksum failed during backups. */
     public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
 
+    /** Counter of bytes restores wrote; tag {@code what} (files: the data directory, wal: WAL staged ahead). */
+    public static final String RESTORE_BYTES = "pgwarden_restore_bytes_total";
+    /** Timer (summary: _count, _sum, _max) in seconds of restores; tag {@code outcome} (succeeded, failed). */
+    public static final String RESTORE_DURATION = "pgwarden_restore_duration_seconds";
+
     private MeterNames() {
     }
 }
