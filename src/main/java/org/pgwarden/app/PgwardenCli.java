@@ -54,6 +54,7 @@ public final class PgwardenCli {
                 .addSubcommand(new InfoCommand(this))
                 .addSubcommand(new RestoreCommand(this))
                 .addSubcommand(new VerifyCommand(this))
+                .addSubcommand(new ExpireCommand(this))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))

@@ -79,6 +79,13 @@ public final class ConfigNode {
         return v == null || v.isNull() ? null : v;
     }
 
+    /** True when {@code key} is written in the file as a mapping (not a single value or a list). */
+    public boolean isMapping(String key) {
+        known.add(key);
+        JsonNode v = raw(key);
+        return v != null && v.isObject();
+    }
+
     /** The nested mapping {@code key}; an empty one when absent. */
     public ConfigNode section(String key) {
         known.add(key);

@@ -16,7 +16,8 @@ public record PgwardenConfig(
         LoggingConfig logging,
         DaemonConfig daemon,
         WalFetchConfig restore,
-        WalConfig wal) {
+        WalConfig wal,
+        RetentionConfig retention) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -37,7 +38,8 @@ public record PgwardenConfig(
                 LoggingConfig.bind(root.section("logging")),
                 DaemonConfig.bind(root.section("daemon")),
                 WalFetchConfig.bind(root.section("restore")),
-                WalConfig.bind(root.section("wal")));
+                WalConfig.bind(root.section("wal")),
+                RetentionConfig.bind(root.section("retention")));
         root.done();
         return c;
     }

@@ -61,6 +61,13 @@ public final class MeterNames {
     /** Counter of pages whose checksum failed during backups. */
     public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
 
+    /** Counter of backups expire deleted; tag {@code type} (full, diff, incr). */
+    public static final String EXPIRE_BACKUPS = "pgwarden_expire_backups_total";
+    /** Counter of bytes expire freed (stored, sealed bytes of backups, interrupted backups and WAL). */
+    public static final String EXPIRE_FREED_BYTES = "pgwarden_expire_freed_bytes_total";
+    /** Gauge, objects the last expire left in place because an object lock still retains them. */
+    public static final String EXPIRE_LOCKED_OBJECTS = "pgwarden_expire_locked_objects";
+
     private MeterNames() {
     }
 }
