@@ -2,20 +2,14 @@ package org.pgwarden.retention;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.pgwarden.common.ByteSize;
 import org.pgwarden.job.JobContext;
-import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.LockOwner;
 import org.pgwarden.repo.RepositoryLock;
 import org.pgwarden.repo.SealedObjects;
-import org.pgwarden.retention.RepositoryListing.StoredObject;
 import org.pgwarden.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,41 +62,8 @@ public final class Expire {
             log.info("expire: {} backup(s), {} interrupted backup(s), {} WAL file(s) to delete ({}); {} backup(s)"
                     + " kept; {} object(s) retained by object lock", plan.expired().size(), plan.unfinished().size(),
                     plan.wal().size(), human(plan.bytesFreed()), plan.kept().size(), plan.lockedObjects().size());
-            return execute(plan, context);
+            return new PlanExecutor(store, metrics).execute(plan, context);
         }
-    }
-
-    /**
-     * Deletes {@code plan}'s objects in its order, in batches, checking for cancellation between
-     * batches. The caller holds the repository lock and made the plan under it.
-     */
-    Result execute(ExpirePlan plan, JobContext context) {
-        long total = plan.objectCount();
-        long deleted = 0;
-        long freed = 0;
-        List<StoredObject> batch = new ArrayList<>(DELETE_BATCH);
-        for (Iterator<StoredObject> it = plan.deletions().iterator(); it.hasNext(); ) {
-            batch.add(it.next());
-            if (batch.size() == DELETE_BATCH || !it.hasNext()) {
-                context.checkCancelled();
-                store.delete(batch.stream().map(StoredObject::key).toList());
-                deleted += batch.size();
-                freed += batch.stream().mapToLong(StoredObject::size).sum();
-                metrics.increment(MeterNames.EXPIRE_FREED_BYTES, batch.stream().mapToLong(StoredObject::size).sum());
-                log.info("expire: deleted {} of {} object(s), {} freed", deleted, total, human(freed));
-                batch = new ArrayList<>(DELETE_BATCH);
-            }
-        }
-        for (ExpirePlan.Expired e : plan.expired()) {
-            metrics.increment(MeterNames.EXPIRE_BACKUPS, "type", e.label().type().name().toLowerCase(Locale.ROOT));
-            log.info("expire: backup {} deleted", e.label());
-        }
-        metrics.set(MeterNames.EXPIRE_LOCKED_OBJECTS, plan.lockedObjects().size());
-        for (StoredObject o : plan.lockedObjects()) {
-            log.info("expire: '{}' left in place: object lock retains it until {}", o.key(),
-                    o.retainUntil().orElseThrow());
-        }
-        return new Result(plan, deleted, freed);
     }
 
     private static String human(long bytes) {
