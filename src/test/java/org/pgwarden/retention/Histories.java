@@ -50,6 +50,7 @@ final class Histories {
         List<RepositoryListing.Backup> backups = new ArrayList<>();
         List<RepositoryListing.Wal> wal = new ArrayList<>();
         Map<BackupLabel, Set<ObjectKey>> refsOf = new HashMap<>();
+        Map<BackupLabel, List<ObjectKey>> bundlesOf = new HashMap<>();
         BackupLabel lastFull = null;
         BackupLabel latest = null;
         int n = 1 + r.nextInt(25);
@@ -91,12 +92,23 @@ final class Histories {
                 }
             }
             parent.ifPresent(p -> refsOf.get(p).stream().filter(k -> r.nextInt(10) < 7).forEach(refs::add));
+            if (parent.isPresent() && r.nextInt(4) == 0) {
+                // The format allows any earlier backup of the same full, not only ancestors (a sibling
+                // differential, say): the planner must follow objects, not just parents.
+                BackupLabel full = label.fullLabel();
+                List<ObjectKey> earlier = bundlesOf.entrySet().stream()
+                        .filter(e -> e.getKey().fullLabel().equals(full)).flatMap(e -> e.getValue().stream())
+                        .sorted(java.util.Comparator.comparing(ObjectKey::value)).toList();
+                refs.add(earlier.get(r.nextInt(earlier.size())));
+            }
             StoredObject manifest = object(RepositoryLayout.manifest(label), r, stop, lock);
             own.add(manifest);
             if (r.nextInt(10) == 0) {
                 own.add(object(org.pgwarden.storage.ObjectKey.of("backup", label.toString(), "verified"), r, stop, lock));
             }
             refsOf.put(label, refs);
+            bundlesOf.put(label, own.stream().map(StoredObject::key)
+                    .filter(k -> RepositoryLayout.isBundleOf(k, label)).toList());
             backups.add(new RepositoryListing.Backup(label, parent, t, stop, start, tl, annotations(r, t), refs, own,
                     manifest));
             wal.add(wal(new WalSegmentName(WalSegmentName.Kind.BACKUP, TimelineId.of(tl),
