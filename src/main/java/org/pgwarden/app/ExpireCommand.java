@@ -17,8 +17,12 @@ import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.config.RepositoryConfig;
 import org.pgwarden.config.RetentionConfig;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.job.JobOutcome;
+import org.pgwarden.job.JobRunner;
+import org.pgwarden.job.JobTrigger;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.retention.Expire;
+import org.pgwarden.retention.ExpireJob;
 import org.pgwarden.retention.ExpirePlan;
 import org.pgwarden.retention.RetentionPolicy;
 import picocli.CommandLine.Command;
@@ -53,13 +57,19 @@ final class ExpireCommand implements Callable<Integer> {
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
             Expire expire = expire(config, repo, root.context().clock(), Metrics.noop());
-            JobContext context = JobContext.standalone("expire", "expire", root.context().clock());
             ObjectNode doc;
             if (dryRun) {
-                doc = document(expire.plan(context), true);
+                doc = document(expire.plan(JobContext.standalone("expire", ExpireJob.KIND, root.context().clock())),
+                        true);
             } else {
-                Expire.Result r = expire.run(context);
-                doc = document(r.plan(), false);
+                // Like a scheduled run: through the job boundary, for its log line and run id.
+                ExpireJob job = new ExpireJob(expire);
+                JobOutcome outcome = new JobRunner(config.stanza(), root.context().clock(), Metrics.noop())
+                        .run(job, JobTrigger.CLI);
+                if (!outcome.succeeded()) {
+                    throw new PgwardenException(outcome.errorCode().orElse(ErrorCode.JOB_FAILED), outcome.message());
+                }
+                doc = document(job.result().plan(), false);
             }
             PrintWriter out = root.context().out();
             if (output.equals("json")) {
@@ -71,7 +81,12 @@ final class ExpireCommand implements Callable<Integer> {
         }
     }
 
-    /** Expire as configured; the daemon builds its {@code ExpireJob} from the same pieces. */
+    /** Expire as configured, as a job for the scheduler and the admin API. */
+    static ExpireJob job(PgwardenConfig config, RepositoryAccess repo, Clock clock, Metrics metrics) {
+        return new ExpireJob(expire(config, repo, clock, metrics));
+    }
+
+    /** Expire as configured. */
     static Expire expire(PgwardenConfig config, RepositoryAccess repo, Clock clock, Metrics metrics) {
         return new Expire(repo.store(), repo.objects(), policy(config.retention()),
                 objectLockRetention(config.repository()), clock, metrics);
