@@ -61,8 +61,8 @@ public final class Expire {
             ExpirePlan plan = ExpirePlanner.plan(listing, clock.instant(), policy);
             log.info("expire: {} backup(s), {} interrupted backup(s), {} WAL file(s) to delete ({}); {} backup(s)"
                     + " kept; {} object(s) retained by object lock", plan.expired().size(), plan.unfinished().size(),
-                    plan.wal().size(), human(plan.bytesFreed()), plan.kept().size(), plan.lockedObjects().size());
-            return new PlanExecutor(store, metrics).execute(plan, context);
+                    plan.walFiles(), human(plan.bytesFreed()), plan.kept().size(), plan.lockedObjects().size());
+            return new PlanExecutor(store, metrics).execute(plan, listing.wal(), context);
         }
     }
 

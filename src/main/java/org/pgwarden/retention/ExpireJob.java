@@ -32,7 +32,7 @@ public final class ExpireJob implements Job {
         result = expire.run(context);
         ExpirePlan p = result.plan();
         return new JobResult(result.freedBytes(), "expired " + p.expired().size() + " backup(s), "
-                + p.unfinished().size() + " interrupted backup(s) and " + p.wal().size() + " WAL file(s); kept "
+                + p.unfinished().size() + " interrupted backup(s) and " + p.walFiles() + " WAL file(s); kept "
                 + p.kept().size() + " backup(s)" + (p.lockedObjects().isEmpty() ? ""
                 : "; " + p.lockedObjects().size() + " object(s) retained by object lock"));
     }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 import org.pgwarden.pg.WalSegmentName;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.BackupType;
@@ -108,24 +107,17 @@ public final class ExpirePlanner {
             }
         }
 
-        List<StoredObject> wal = new ArrayList<>();
-        Predicate<WalSegmentName> walNeeded = walNeeded(kept.keySet().stream().map(byLabel::get).toList(),
+        ExpirePlan.WalRule walRule = walRule(kept.keySet().stream().map(byLabel::get).toList(),
                 listing.walSegmentSize());
-        for (Wal w : listing.wal()) {
-            if (!walNeeded.test(w.name())) {
-                (w.object().lockedAt(now) ? locked : wal).add(w.object());
-            }
-        }
+        List<ExpirePlan.WalRange> walRanges = walRanges(listing.wal(), walRule, now, locked);
 
         List<ExpirePlan.Kept> keptList = new ArrayList<>();
         kept.forEach((l, reasons) -> keptList.add(new ExpirePlan.Kept(l, reasons)));
         Comparator<StoredObject> byKey = Comparator.comparing(o -> o.key().value());
         manifests.sort(byKey);
         objects.sort(byKey);
-        wal.sort(byKey);
         locked.sort(byKey);
-        return new ExpirePlan(now, expired, keptList, garbage, manifests, objects,
-                walRanges(listing.wal(), wal), wal, locked);
+        return new ExpirePlan(now, expired, keptList, garbage, manifests, objects, walRule, walRanges, locked);
     }
 
     /** Fulls the count and the recovery window keep; returns them for their dependents' rules. */
@@ -244,41 +236,48 @@ public final class ExpirePlanner {
     }
 
     /**
-     * Which WAL files the kept backups need: every file of a timeline above the lowest kept one;
-     * on the lowest, everything from the earliest start segment of a kept backup on it; history
-     * files always.
+     * The WAL the kept backups do not need: below the lowest kept timeline, and on it before the
+     * earliest start segment of a kept backup there. Every later timeline is kept whole.
      */
-    private static Predicate<WalSegmentName> walNeeded(List<Backup> kept, int segmentSize) {
+    private static ExpirePlan.WalRule walRule(List<Backup> kept, int segmentSize) {
         if (kept.isEmpty()) {
-            return w -> true;
+            return ExpirePlan.WalRule.keepAll(segmentSize);
         }
         int lowest = kept.stream().mapToInt(Backup::timeline).min().orElseThrow();
         long from = kept.stream().filter(b -> b.timeline() == lowest)
                 .mapToLong(b -> b.startLsn().segmentNumber(segmentSize)).min().orElseThrow();
-        return w -> {
-            if (w.kind() == WalSegmentName.Kind.HISTORY) {
-                return true;
-            }
-            int tl = w.timeline().value();
-            return tl > lowest || tl == lowest && w.segmentNumber(segmentSize) >= from;
-        };
+        return new ExpirePlan.WalRule(java.util.OptionalInt.of(lowest), from, segmentSize);
     }
 
-    private static List<ExpirePlan.WalRange> walRanges(List<Wal> all, List<StoredObject> deleted) {
-        Set<ObjectKey> gone = new HashSet<>();
-        deleted.forEach(o -> gone.add(o.key()));
-        Map<Integer, List<Wal>> perTimeline = new TreeMap<>();
-        for (Wal w : all) {
-            if (gone.contains(w.object().key())) {
-                perTimeline.computeIfAbsent(w.name().timeline().value(), t -> new ArrayList<>()).add(w);
-            }
+    /**
+     * One pass over the archive: what the rule deletes, summed per timeline; files an object lock
+     * still retains go to {@code locked} instead.
+     */
+    private static List<ExpirePlan.WalRange> walRanges(RepositoryListing.WalArchive archive, ExpirePlan.WalRule rule,
+            Instant now, List<StoredObject> locked) {
+        Map<Integer, long[]> totals = new TreeMap<>();
+        Map<Integer, WalSegmentName[]> bounds = new TreeMap<>();
+        try (java.util.stream.Stream<Wal> all = archive.stream()) {
+            all.filter(w -> rule.deletes(w.name())).forEach(w -> {
+                if (w.object().lockedAt(now)) {
+                    locked.add(w.object());
+                    return;
+                }
+                int tl = w.name().timeline().value();
+                long[] t = totals.computeIfAbsent(tl, x -> new long[2]);
+                t[0]++;
+                t[1] += w.object().size();
+                WalSegmentName[] b = bounds.computeIfAbsent(tl, x -> new WalSegmentName[]{w.name(), w.name()});
+                if (w.name().compareTo(b[0]) < 0) {
+                    b[0] = w.name();
+                }
+                if (w.name().compareTo(b[1]) > 0) {
+                    b[1] = w.name();
+                }
+            });
         }
         List<ExpirePlan.WalRange> out = new ArrayList<>();
-        perTimeline.forEach((tl, files) -> {
-            files.sort(Comparator.comparing(Wal::name));
-            out.add(new ExpirePlan.WalRange(tl, files.get(0).name(), files.get(files.size() - 1).name(), files.size(),
-                    files.stream().mapToLong(w -> w.object().size()).sum()));
-        });
+        totals.forEach((tl, t) -> out.add(new ExpirePlan.WalRange(tl, bounds.get(tl)[0], bounds.get(tl)[1], t[0], t[1])));
         return out;
     }
 

@@ -30,9 +30,9 @@ import org.pgwarden.storage.ObjectStore;
 
 /**
  * Reads the {@link RepositoryListing} the planner needs: one listing of {@code backup/}, every
- * manifest read to its verified footer (the objects it names are what must survive), and one
- * listing of {@code wal/}. Memory grows with the number of backups and bundle objects, not with
- * the number of files backed up. A manifest that cannot be read stops expire: without it, what a
+ * manifest read to its verified footer (the objects it names are what must survive), and
+ * {@code wal/} as a lazy listing. Memory grows with the number of backups and bundle objects, not
+ * with the number of files backed up or the length of the WAL archive. A manifest that cannot be read stops expire: without it, what a
  * backup needs is unknown.
  */
 public final class RepositoryLister {
@@ -74,19 +74,15 @@ public final class RepositoryLister {
                 backups.add(backup(p.getKey(), p.getValue(), manifest.get()));
             }
         }
-        List<RepositoryListing.Wal> wal = new ArrayList<>();
-        try (Stream<ObjectInfo> s = new WalArchiveIndex(store).listAll()) {
-            s.forEach(o -> {
-                String name = o.key().name();
-                int dash = name.lastIndexOf('-');
-                // Keys pgwarden did not write are never listed, so never deleted.
-                if (dash > 0 && WalSegmentName.isWalFileName(WalArchiveIndex.fileName(o.key()))) {
-                    wal.add(new RepositoryListing.Wal(WalSegmentName.parse(WalArchiveIndex.fileName(o.key())),
-                            stored(o)));
-                }
-            });
-        }
-        return new RepositoryListing(segmentSize, backups, unfinished, wal, writer);
+        return new RepositoryListing(segmentSize, backups, unfinished, this::wal, writer);
+    }
+
+    /** One pass over {@code wal/}, lazily. Keys pgwarden did not write are skipped, so never deleted. */
+    private Stream<RepositoryListing.Wal> wal() {
+        return new WalArchiveIndex(store).listAll()
+                .filter(o -> o.key().name().lastIndexOf('-') > 0
+                        && WalSegmentName.isWalFileName(WalArchiveIndex.fileName(o.key())))
+                .map(o -> new RepositoryListing.Wal(WalSegmentName.parse(WalArchiveIndex.fileName(o.key())), stored(o)));
     }
 
     private RepositoryListing.Backup backup(BackupLabel label, List<StoredObject> own, StoredObject manifest) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.pgwarden.pg.Lsn;
 import org.pgwarden.pg.WalSegmentName;
 import org.pgwarden.repo.BackupLabel;
@@ -21,18 +22,31 @@ import org.pgwarden.storage.ObjectKey;
  * @param walSegmentSize the stanza's WAL segment size, to turn LSNs into segment numbers
  * @param backups        committed backups (those with a manifest), oldest first
  * @param unfinished     {@code backup/<label>/} prefixes without a manifest
- * @param wal            every file of the WAL archive whose key pgwarden understands
+ * @param wal            every file of the WAL archive whose key pgwarden understands, listed anew
+ *                       on each pass: a long archive is never held in memory
  * @param writer         who else holds the repository lock, when someone does: a backup may then be
  *                       writing one of the {@code unfinished} prefixes right now
  */
 public record RepositoryListing(int walSegmentSize, List<Backup> backups, List<Unfinished> unfinished,
-        List<Wal> wal, Optional<LockOwner> writer) {
+        WalArchive wal, Optional<LockOwner> writer) {
 
     public RepositoryListing {
         backups = backups.stream().sorted(Comparator.comparing(Backup::label)).toList();
         unfinished = unfinished.stream().sorted(Comparator.comparing(Unfinished::label)).toList();
-        wal = wal.stream().sorted(Comparator.comparing(w -> w.object().key().value())).toList();
+        Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(writer, "writer");
+    }
+
+    /** The WAL archive as a listing that can be read more than once; the caller closes each stream. */
+    @FunctionalInterface
+    public interface WalArchive {
+        Stream<Wal> stream();
+
+        /** A fixed archive, for tests and small repositories. */
+        static WalArchive of(List<Wal> files) {
+            List<Wal> copy = List.copyOf(files);
+            return copy::stream;
+        }
     }
 
     /**

@@ -101,7 +101,15 @@ class ExpireIT {
         // The same plan, made through the API, names the exact keys a run deletes.
         ExpirePlan plan = new Expire(repo.store(), repo.objects(), RetentionPolicy.fullCount(1), Optional.empty(),
                 Clock.systemUTC(), Metrics.noop()).plan(JobContext.standalone("t", "expire", Clock.systemUTC()));
-        Set<String> planned = plan.deletions().map(o -> o.key().value()).collect(Collectors.toSet());
+        Set<String> planned = new HashSet<>();
+        plan.deletions().forEach(o -> planned.add(o.key().value()));
+        try (Stream<ObjectInfo> wal = new WalArchiveIndex(repo.store()).listAll()) {
+            wal.filter(o -> WalArchiveIndex.fileName(o.key()).length() >= 8)
+                    .filter(o -> plan.walRule().deletes(org.pgwarden.pg.WalSegmentName.parse(
+                            WalArchiveIndex.fileName(o.key()))))
+                    .forEach(o -> planned.add(o.key().value()));
+        }
+        assertThat(plan.walFiles()).isEqualTo(planned.stream().filter(k -> k.startsWith("wal/")).count());
         assertThat(plan.objectCount()).isEqualTo(doc.get("objects").asLong());
         assertThat(plan.bytesFreed()).isEqualTo(doc.get("bytesFreed").asLong());
         assertThat(planned).anyMatch(k -> k.startsWith("wal/")).anyMatch(k -> k.endsWith("/manifest"));

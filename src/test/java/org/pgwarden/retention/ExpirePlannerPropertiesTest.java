@@ -61,7 +61,7 @@ class ExpirePlannerPropertiesTest {
                 throw new AssertionError(context + ": " + e.getMessage(), e);
             }
             expiredBackups += plan.expired().size();
-            deletedWal += plan.wal().size();
+            deletedWal += plan.walFiles();
             locked += plan.lockedObjects().size();
             garbage += plan.unfinished().size();
         }
@@ -76,11 +76,11 @@ class ExpirePlannerPropertiesTest {
         RepositoryListing listing = h.listing();
         Instant now = h.now();
         Map<ObjectKey, StoredObject> all = allObjects(listing);
-        List<ObjectKey> deletions = plan.deletions().map(StoredObject::key).toList();
+        List<ObjectKey> deletions = deletions(listing, plan);
         Set<ObjectKey> deleted = new HashSet<>(deletions);
         assertThat(deletions).as("each object deleted once").doesNotHaveDuplicates();
         assertThat(all.keySet()).as("only listed objects are deleted").containsAll(deleted);
-        assertThat(plan.deletions().filter(o -> o.lockedAt(now))).as("object-locked objects are not deleted").isEmpty();
+        assertThat(deletions).as("object-locked objects are not deleted").noneMatch(k -> all.get(k).lockedAt(now));
 
         Set<BackupLabel> kept = plan.kept().stream().map(ExpirePlan.Kept::label).collect(Collectors.toSet());
         Set<BackupLabel> expired = plan.expired().stream().map(ExpirePlan.Expired::label).collect(Collectors.toSet());
@@ -109,13 +109,13 @@ class ExpirePlannerPropertiesTest {
                 assertThat(kept).as("pinned " + b.label() + " " + b.annotations()).contains(b.label());
             }
         }
-        for (RepositoryListing.Wal w : listing.wal()) {
+        for (RepositoryListing.Wal w : wal(listing)) {
             if (w.name().kind() == WalSegmentName.Kind.HISTORY) {
                 assertThat(deleted).as("history files are kept").doesNotContain(w.object().key());
             }
         }
         if (backups.isEmpty()) {
-            assertThat(plan.wal()).isEmpty();
+            assertThat(plan.walFiles()).isZero();
         }
         assertPolicyKeeps(h, kept);
 
@@ -127,15 +127,22 @@ class ExpirePlannerPropertiesTest {
                 assertThat(u.objects()).noneMatch(o -> deleted.contains(o.key()));
             }
         }
-        long bytes = plan.deletions().mapToLong(StoredObject::size).sum();
+        long bytes = deletions.stream().mapToLong(k -> all.get(k).size()).sum();
         assertThat(plan.bytesFreed()).isEqualTo(bytes);
-        assertThat(plan.walRanges().stream().mapToLong(ExpirePlan.WalRange::count).sum()).isEqualTo(plan.wal().size());
+        assertThat(plan.objectCount()).isEqualTo(deletions.size());
+        for (ExpirePlan.WalRange r : plan.walRanges()) {
+            List<WalSegmentName> names = wal(listing).stream().filter(plan::deletes).map(RepositoryListing.Wal::name)
+                    .filter(n -> n.timeline().value() == r.timeline()).sorted().toList();
+            assertThat(r.count()).isEqualTo(names.size());
+            assertThat(r.first()).isEqualTo(names.get(0));
+            assertThat(r.last()).isEqualTo(names.get(names.size() - 1));
+        }
     }
 
     /** Every WAL file from {@code b}'s start on its timeline, and all of every later timeline, stays. */
     private static void assertWalKept(RepositoryListing listing, Backup b, Set<ObjectKey> deleted) {
         long start = b.startLsn().segmentNumber(listing.walSegmentSize());
-        for (RepositoryListing.Wal w : listing.wal()) {
+        for (RepositoryListing.Wal w : wal(listing)) {
             WalSegmentName n = w.name();
             boolean needed = n.kind() == WalSegmentName.Kind.HISTORY || n.timeline().value() > b.timeline()
                     || n.timeline().value() == b.timeline() && n.segmentNumber(listing.walSegmentSize()) >= start;
@@ -179,12 +186,13 @@ class ExpirePlannerPropertiesTest {
     private static void assertDeterministic(History h, ExpirePlan plan, Random r) {
         RepositoryListing l = h.listing();
         List<Backup> backups = new ArrayList<>(l.backups());
-        List<RepositoryListing.Wal> wal = new ArrayList<>(l.wal());
+        List<RepositoryListing.Wal> wal = new ArrayList<>(wal(l));
         List<RepositoryListing.Unfinished> unfinished = new ArrayList<>(l.unfinished());
         Collections.shuffle(backups, r);
         Collections.shuffle(wal, r);
         Collections.shuffle(unfinished, r);
-        RepositoryListing shuffled = new RepositoryListing(l.walSegmentSize(), backups, unfinished, wal, l.writer());
+        RepositoryListing shuffled = new RepositoryListing(l.walSegmentSize(), backups, unfinished,
+                RepositoryListing.WalArchive.of(wal), l.writer());
         assertThat(ExpirePlanner.plan(shuffled, h.now(), h.policy())).isEqualTo(plan);
     }
 
@@ -202,9 +210,9 @@ class ExpirePlannerPropertiesTest {
             before.add(foreign);
         }
         Expire.Result result = new PlanExecutor(store.store, Metrics.noop())
-                .execute(plan, JobContext.standalone("t", "expire", Clock.fixed(h.now(), ZoneOffset.UTC)));
+                .execute(plan, h.listing().wal(), JobContext.standalone("t", "expire", Clock.fixed(h.now(), ZoneOffset.UTC)));
         Set<String> expected = new HashSet<>(before);
-        plan.deletions().forEach(o -> expected.remove(o.key().value()));
+        deletions(h.listing(), plan).forEach(k -> expected.remove(k.value()));
         assertThat(new HashSet<>(store.memory.keys())).isEqualTo(expected);
         assertThat(result.deletedObjects()).isEqualTo(plan.objectCount());
         assertThat(result.freedBytes()).isEqualTo(plan.bytesFreed());
@@ -213,15 +221,28 @@ class ExpirePlannerPropertiesTest {
         int manifests = plan.manifests().size();
         assertThat(order.subList(0, manifests)).containsExactlyElementsOf(
                 plan.manifests().stream().map(StoredObject::key).toList());
-        assertThat(order.subList(order.size() - plan.wal().size(), order.size()))
+        assertThat(order.subList(order.size() - (int) plan.walFiles(), order.size()))
                 .allMatch(k -> k.value().startsWith("wal/"));
+    }
+
+    private static List<RepositoryListing.Wal> wal(RepositoryListing l) {
+        try (Stream<RepositoryListing.Wal> s = l.wal().stream()) {
+            return s.toList();
+        }
+    }
+
+    /** Every key a run of {@code plan} deletes: the backups' objects, then the WAL its rule selects. */
+    static List<ObjectKey> deletions(RepositoryListing l, ExpirePlan plan) {
+        List<ObjectKey> out = new ArrayList<>(plan.deletions().map(StoredObject::key).toList());
+        wal(l).stream().filter(plan::deletes).forEach(w -> out.add(w.object().key()));
+        return out;
     }
 
     private static Map<ObjectKey, StoredObject> allObjects(RepositoryListing l) {
         Map<ObjectKey, StoredObject> all = new HashMap<>();
         Stream.of(l.backups().stream().flatMap(b -> b.objects().stream()),
                 l.unfinished().stream().flatMap(u -> u.objects().stream()),
-                l.wal().stream().map(RepositoryListing.Wal::object))
+                wal(l).stream().map(RepositoryListing.Wal::object))
                 .flatMap(s -> s).forEach(o -> all.put(o.key(), o));
         return all;
     }

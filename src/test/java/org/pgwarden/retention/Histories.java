@@ -152,7 +152,8 @@ final class Histories {
         Optional<LockOwner> writer = r.nextInt(5) == 0
                 ? Optional.of(new LockOwner("db2", 4242, Optional.empty(), now.minusSeconds(30), "test"))
                 : Optional.empty();
-        RepositoryListing listing = new RepositoryListing(SEG, backups, unfinished, wal, writer);
+        RepositoryListing listing = new RepositoryListing(SEG, backups, unfinished,
+                RepositoryListing.WalArchive.of(wal), writer);
         return new History(listing, now, policy(r));
     }
 
