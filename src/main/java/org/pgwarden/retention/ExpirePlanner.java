@@ -14,8 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.pgwarden.pg.WalSegmentName;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.BackupType;
@@ -152,7 +155,7 @@ public final class ExpirePlanner {
         return out;
     }
 
-    private static void keepDependents(List<Backup> backups, BackupType type, java.util.OptionalInt count,
+    private static void keepDependents(List<Backup> backups, BackupType type, OptionalInt count,
             Set<BackupLabel> fulls, Map<BackupLabel, List<String>> kept) {
         List<Backup> candidates = backups.stream()
                 .filter(b -> b.type() == type && fulls.contains(b.label().fullLabel())).toList();
@@ -180,7 +183,7 @@ public final class ExpirePlanner {
             Deque<BackupLabel> todo = new ArrayDeque<>(kept.keySet());
             while (!todo.isEmpty()) {
                 Backup b = byLabel.get(todo.pop());
-                Set<BackupLabel> needs = new java.util.TreeSet<>();
+                Set<BackupLabel> needs = new TreeSet<>();
                 b.parent().ifPresent(needs::add);
                 for (ObjectKey ref : b.references()) {
                     RepositoryLayout.backupOf(ref).ifPresent(needs::add);
@@ -246,7 +249,7 @@ public final class ExpirePlanner {
         int lowest = kept.stream().mapToInt(Backup::timeline).min().orElseThrow();
         long from = kept.stream().filter(b -> b.timeline() == lowest)
                 .mapToLong(b -> b.startLsn().segmentNumber(segmentSize)).min().orElseThrow();
-        return new ExpirePlan.WalRule(java.util.OptionalInt.of(lowest), from, segmentSize);
+        return new ExpirePlan.WalRule(OptionalInt.of(lowest), from, segmentSize);
     }
 
     /**
@@ -257,7 +260,7 @@ public final class ExpirePlanner {
             Instant now, List<StoredObject> locked) {
         Map<Integer, long[]> totals = new TreeMap<>();
         Map<Integer, WalSegmentName[]> bounds = new TreeMap<>();
-        try (java.util.stream.Stream<Wal> all = archive.stream()) {
+        try (Stream<Wal> all = archive.stream()) {
             all.filter(w -> rule.deletes(w.name())).forEach(w -> {
                 if (w.object().lockedAt(now)) {
                     locked.add(w.object());
