@@ -67,6 +67,11 @@ public final class RepositoryLayout {
         return bundle.resolve(CHUNK_AT).resolve(Long.toString(chunkOffset));
     }
 
+    /** {@code verify/<label>.json}: the last {@code verify} result of a backup; removed with the backup. */
+    public static ObjectKey verifyResult(BackupLabel label) {
+        return ObjectKey.of("verify", label + ".json");
+    }
+
     /** Whether {@code key} is a bundle object of backup {@code label}. */
     public static boolean isBundleOf(ObjectKey key, BackupLabel label) {
         String prefix = dataPrefix(label);

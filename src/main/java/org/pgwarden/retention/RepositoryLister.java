@@ -71,7 +71,10 @@ public final class RepositoryLister {
             if (manifest.isEmpty()) {
                 unfinished.add(new RepositoryListing.Unfinished(p.getKey(), p.getValue()));
             } else {
-                backups.add(backup(p.getKey(), p.getValue(), manifest.get()));
+                // The backup's verify result lives outside its prefix but goes with it.
+                List<StoredObject> own = new ArrayList<>(p.getValue());
+                store.stat(RepositoryLayout.verifyResult(p.getKey())).map(this::stored).ifPresent(own::add);
+                backups.add(backup(p.getKey(), own, manifest.get()));
             }
         }
         return new RepositoryListing(segmentSize, backups, unfinished, this::wal, writer);

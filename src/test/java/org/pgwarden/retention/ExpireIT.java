@@ -74,6 +74,10 @@ class ExpireIT {
         List<BackupInfo> before = new BackupCatalog(repo.store(), repo.objects()).list();
         assertThat(before).extracting(b -> b.label().type().name()).containsExactly("FULL", "INCR", "FULL", "DIFF");
 
+        // Verify results live outside the backups' directories; they go with their backups.
+        CliRun verifyAll = setup.cli("verify");
+        assertThat(verifyAll.exitCode()).as(verifyAll.all()).isZero();
+
         // The dry run prints the plan and changes nothing.
         Set<String> keysBefore = keys(repo);
         CliRun dry = setup.cli("expire", "--dry-run", "--output", "json");
@@ -120,7 +124,8 @@ class ExpireIT {
                 .contains("deleted backup " + before.get(1).label());
         Set<String> gone = new HashSet<>(keysBefore);
         gone.removeAll(keys(repo));
-        assertThat(gone).isEqualTo(planned);
+        assertThat(gone).isEqualTo(planned).contains("verify/" + before.get(0).label() + ".json")
+                .doesNotContain("verify/" + before.get(2).label() + ".json");
         assertThat(new BackupCatalog(repo.store(), repo.objects()).list()).extracting(BackupInfo::label)
                 .containsExactly(before.get(2).label(), before.get(3).label());
 
