@@ -29,10 +29,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "expire", mixinStandardHelpOptions = true,
-        description = {"Delete the backups, interrupted backups and WAL the retention policy ('retention:' in the",
-            "configuration) no longer keeps, and print what was deleted and why the rest is kept.",
-            "--dry-run only prints the plan; without it the repository lock is taken, the plan is made again",
-            "under it and carried out: manifests first, then the backups' objects, then WAL."})
+        description = {"Delete what the retention policy ('retention:') no longer keeps: backups,",
+            "interrupted backups and WAL. Prints what goes and why the rest is kept.",
+            "Takes the repository lock, plans again under it, and deletes manifests",
+            "first, then the backups' objects, then WAL. --dry-run only prints the plan."})
 final class ExpireCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final PgwardenCli root;
