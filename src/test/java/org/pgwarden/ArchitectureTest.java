@@ -74,7 +74,8 @@ class ArchitectureTest {
         "pg      | common",
         "repo    | common,storage,crypto,codec,pg",
         "metrics | common",
-        "job     | common,metrics"})
+        "job     | common,metrics",
+        "retention | common,storage,crypto,codec,pg,repo,job,metrics"})
     void corePackagesUseOnlyWhatTheDesignAllows(String pkg, String allowed) {
         java.util.List<String> ours = new java.util.ArrayList<>();
         ours.add("org.pgwarden." + pkg.trim() + "..");

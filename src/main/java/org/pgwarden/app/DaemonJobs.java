@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * Which jobs the daemon can run and how to build one from a kind and its parameters, as a
  * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
  * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
- * ({@code set}: a label, {@code full}: true or false), and whatever is {@link #register registered}
- * (expire). Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
+ * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
+ * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
 public final class DaemonJobs {
@@ -50,7 +50,7 @@ public final class DaemonJobs {
     private final JobRunner runner;
     private final Map<String, Factory> factories = new ConcurrentHashMap<>();
     private final List<String> kindsInOrder = new CopyOnWriteArrayList<>();
-    private final List<String> afterBackup = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<String> afterBackup = new CopyOnWriteArrayList<>();
 
     public DaemonJobs(JobRunner runner) {
         this.runner = runner;
@@ -72,6 +72,13 @@ public final class DaemonJobs {
             Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).map(BackupLabel::parse);
             return new VerifyJob(repo.store(), repo.objects(), clock, set, Params.bool(VERIFY, p, "full"));
         });
+        jobs.register(EXPIRE, p -> {
+            Params.only(EXPIRE, p);
+            return ExpireCommand.job(config, repo, clock, metrics);
+        });
+        if (config.retention().expireAfterBackup()) {
+            jobs.runAfterEachBackup(EXPIRE);
+        }
         return jobs;
     }
 
@@ -92,7 +99,7 @@ public final class DaemonJobs {
             throw new PgwardenException(ErrorCode.CONFIG_INVALID, "unable to run '" + kind
                     + "' after each backup: no job of that kind exists; valid kinds: " + String.join(", ", kinds()));
         }
-        afterBackup.add(kind);
+        afterBackup.addIfAbsent(kind);
         return this;
     }
 

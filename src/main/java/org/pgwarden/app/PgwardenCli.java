@@ -61,6 +61,7 @@ public final class PgwardenCli {
                         .addSubcommand(new TriggerCommand.Verify(this))
                         .addSubcommand(new TriggerCommand.Expire(this)))
                 .addSubcommand(new JobsCommand(this))
+                .addSubcommand(new ExpireCommand(this))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))

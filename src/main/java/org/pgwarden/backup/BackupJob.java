@@ -3,12 +3,13 @@ package org.pgwarden.backup;
 import java.util.Locale;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.job.JobLocks;
 import org.pgwarden.job.JobResult;
 
 /** A backup as a job: what the CLI, the admin API and the scheduler all run. */
 public final class BackupJob implements Job {
     /** Backups of one stanza never overlap, whatever their type. */
-    public static final String LOCK = "backup";
+    public static final String LOCK = JobLocks.REPOSITORY_WRITE;
 
     private final Backup backup;
     private final Backup.Request request;

@@ -19,7 +19,8 @@ public record PgwardenConfig(
         DaemonConfig daemon,
         WalFetchConfig restore,
         WalConfig wal,
-        Optional<ControlDatabaseConfig> controlDatabase) {
+        Optional<ControlDatabaseConfig> controlDatabase,
+        RetentionConfig retention) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -41,7 +42,8 @@ public record PgwardenConfig(
                 DaemonConfig.bind(root.section("daemon")),
                 WalFetchConfig.bind(root.section("restore")),
                 WalConfig.bind(root.section("wal")),
-                ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")));
+                ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")),
+                RetentionConfig.bind(root.section("retention")));
         root.done();
         return c;
     }

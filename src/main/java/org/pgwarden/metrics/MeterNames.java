@@ -75,6 +75,13 @@ public final class MeterNames {
     /** Timer (summary: _count, _sum, _max) in seconds of restores; tag {@code outcome} (succeeded, failed). */
     public static final String RESTORE_DURATION = "pgwarden_restore_duration_seconds";
 
+    /** Counter of backups expire deleted; tag {@code type} (full, diff, incr). */
+    public static final String EXPIRE_BACKUPS = "pgwarden_expire_backups_total";
+    /** Counter of bytes expire freed (stored, sealed bytes of backups, interrupted backups and WAL). */
+    public static final String EXPIRE_FREED_BYTES = "pgwarden_expire_freed_bytes_total";
+    /** Gauge, objects the last expire left in place because an object lock still retains them. */
+    public static final String EXPIRE_LOCKED_OBJECTS = "pgwarden_expire_locked_objects";
+
     private MeterNames() {
     }
 }

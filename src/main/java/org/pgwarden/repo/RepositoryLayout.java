@@ -13,7 +13,7 @@ public final class RepositoryLayout {
     public static final ObjectKey STANZA = new ObjectKey("stanza.json");
     /** Every backup lives under {@code backup/<label>/}. */
     public static final String BACKUP_PREFIX = "backup/";
-    /** The lock a backup (and later expire) holds while it writes. */
+    /** The lock a backup or expire holds while it changes the repository. */
     public static final ObjectKey BACKUP_LOCK = new ObjectKey("lock/backup");
     /** The WAL archive. */
     public static final String WAL_PREFIX = "wal/";
@@ -65,6 +65,11 @@ public final class RepositoryLayout {
             throw new IllegalArgumentException("chunk offset must not be negative, got " + chunkOffset);
         }
         return bundle.resolve(CHUNK_AT).resolve(Long.toString(chunkOffset));
+    }
+
+    /** {@code verify/<label>.json}: the last {@code verify} result of a backup; removed with the backup. */
+    public static ObjectKey verifyResult(BackupLabel label) {
+        return ObjectKey.of("verify", label + ".json");
     }
 
     /** Whether {@code key} is a bundle object of backup {@code label}. */

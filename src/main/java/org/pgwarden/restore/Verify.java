@@ -167,7 +167,7 @@ public final class Verify {
     }
 
     static ObjectKey key(BackupLabel label) {
-        return ObjectKey.of("verify", label + ".json");
+        return RepositoryLayout.verifyResult(label);
     }
 
     private static MessageDigest sha256() {
