@@ -21,6 +21,7 @@ import org.pgwarden.pg.Lsn;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.restore.RecoveryTarget;
 import org.pgwarden.restore.Restore;
+import org.pgwarden.restore.Tablespaces;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -103,6 +104,7 @@ final class RestoreCommand implements Callable<Integer> {
             Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock());
             Restore.Choice choice = restore.choose(label, recoveryTarget);
             if (dryRun) {
+                Tablespaces.check(choice.backup().header(), tablespaces, delta);
                 out.println("would restore backup " + choice.backup().label() + " (" + choice.why() + ") into '"
                         + pgdata.toAbsolutePath() + "': " + Backup.human(choice.backup().footer().totalSize())
                         + ", then recover to " + recoveryTarget.describe());

@@ -119,6 +119,7 @@ public final class Restore {
         Choice choice = choose(request.set(), request.target());
         BackupLabel label = choice.backup().label();
         TargetDirectory.prepare(request.pgdata(), request.delta());
+        Tablespaces.check(choice.backup().header(), request.tablespaces(), request.delta());
         log.info("restoring backup {} ({}) into '{}', recovery to {}", label, choice.why(), request.pgdata(),
                 request.target().describe());
         FileOwner owner = FileOwner.forRestore(request.pgdata(), request.osUser());
