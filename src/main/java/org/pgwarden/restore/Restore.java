@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.pg.PgDataLayout;
 import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.BackupLabel;
@@ -94,24 +95,28 @@ public final class Restore {
                     .max(Comparator.comparing(b -> b.header().stopTime()))
                     .map(b -> new Choice(b, "the newest backup that ended before " + t.at() + " (at "
                             + b.header().stopTime() + ")"))
-                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target time " + t.at()
-                            + " is before the oldest backup ended (" + oldest(backups).header().stopTime() + ")",
-                            "choose a later target", null));
+                    .orElseThrow(() -> tooEarly("target time " + t.at(), backups));
         }
         if (target instanceof RecoveryTarget.Lsn l) {
             return backups.stream().filter(b -> !org.pgwarden.pg.Lsn.parse(b.header().stopLsn()).isAfter(l.lsn()))
                     .max(Comparator.comparing(b -> org.pgwarden.pg.Lsn.parse(b.header().stopLsn())))
                     .map(b -> new Choice(b, "the newest backup that ended before LSN " + l.lsn() + " (at "
                             + b.header().stopLsn() + ")"))
-                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target LSN " + l.lsn()
-                            + " is before the oldest backup ended (" + oldest(backups).header().stopLsn() + ")",
-                            "choose a later target", null));
+                    .orElseThrow(() -> tooEarly("target LSN " + l.lsn(), backups));
         }
         return new Choice(newest, "the latest backup");
     }
 
-    private static BackupInfo oldest(List<BackupInfo> backups) {
-        return backups.stream().min(Comparator.comparing(BackupInfo::label)).orElseThrow();
+    /**
+     * A target before the end of the oldest backup cannot be reached: recovery can only stop after
+     * a backup is consistent, so the oldest recoverable point is where the oldest backup ended.
+     */
+    private PgwardenException tooEarly(String target, List<BackupInfo> backups) {
+        BackupInfo oldest = backups.stream().min(Comparator.comparing(b -> b.header().stopTime())).orElseThrow();
+        return new PgwardenException(ErrorCode.USAGE, target + " is before the oldest backup ended: the oldest"
+                + " recoverable point in '" + store.describe() + "' is " + oldest.header().stopTime() + " (LSN "
+                + oldest.header().stopLsn() + "), the end of backup " + oldest.label(),
+                "choose a target at or after that point; 'pgwarden info' lists the backups", null);
     }
 
     public Result run(Request request, JobContext context) throws IOException {
@@ -156,6 +161,14 @@ public final class Restore {
             return t;
         });
         List<Future<?>> running = new ArrayList<>();
+        // The control file is written last, and in delta mode the old one goes first: a restore
+        // that fails midway leaves a directory PostgreSQL refuses to start, never a mix of files
+        // it would start on.
+        Path controlFile = request.pgdata().resolve(PgDataLayout.CONTROL_FILE);
+        if (request.delta()) {
+            Files.deleteIfExists(controlFile);
+        }
+        ManifestEntry control = null;
         for (int i = 0; i < workers; i++) {
             running.add(pool.submit(() -> {
                 ChunkCache cache = new ChunkCache(objects);
@@ -186,6 +199,10 @@ public final class Restore {
                     }
                     case SYMLINK -> TargetDirectory.link(target, e, request.tablespaces(), owner);
                     case FILE -> {
+                        if (e.path().equals(PgDataLayout.CONTROL_FILE)) {
+                            control = e;
+                            continue;
+                        }
                         while (!queue.offer(new Task(e, target), 100, TimeUnit.MILLISECONDS)) {
                             if (failure.get() != null) {
                                 break;
@@ -222,6 +239,12 @@ public final class Restore {
         }
         if (failure.get() != null) {
             throw PgwardenException.of(failure.get());
+        }
+        if (control != null) {
+            ChunkCache cache = new ChunkCache(objects);
+            written.addAndGet(new FileWriter(cache, owner, context).write(control, controlFile, request.delta()));
+            files.incrementAndGet();
+            fetched.addAndGet(cache.fetchedBytes());
         }
     }
 }
