@@ -21,6 +21,7 @@ import org.pgwarden.pg.Lsn;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.restore.RecoveryTarget;
 import org.pgwarden.restore.Restore;
+import org.pgwarden.restore.SafetyCopy;
 import org.pgwarden.restore.Tablespaces;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +65,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--delta", description = "Rewrite only files that differ; remove files the backup does not hold.")
     boolean delta;
 
+    @Option(names = "--safety-backup", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
+            description = {"With --delta: first copy the stopped cluster in --pgdata (and its tablespaces) into DIR,",
+                "a new directory (default: next to it, <pgdata>.safety-<UTC time>), so it can be returned to."})
+    String safetyBackup;
+
     @Option(names = "--tablespace-map", paramLabel = "OLD=NEW", description = "Restore a tablespace elsewhere.")
     List<String> tablespaceMap = List.of();
 
@@ -98,13 +104,26 @@ final class RestoreCommand implements Callable<Integer> {
             }
             tablespaces.put(Path.of(m.substring(0, eq)), Path.of(m.substring(eq + 1)));
         }
+        if (safetyBackup != null && !delta) {
+            throw usage("--safety-backup copies an existing cluster before --delta rewrites it; without --delta the"
+                    + " data directory must be empty and there is nothing to keep");
+        }
+        Path safetyCopy = safetyBackup == null ? null : safetyBackup.isEmpty()
+                ? SafetyCopy.defaultLocation(pgdata, root.context().clock().instant())
+                : Path.of(safetyBackup).toAbsolutePath();
         var out = root.context().out();
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
             Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock());
             Restore.Choice choice = restore.choose(label, recoveryTarget);
+            long systemIdentifier = choice.backup().header().systemIdentifier();
             if (dryRun) {
                 Tablespaces.check(choice.backup().header(), tablespaces, delta);
+                if (safetyCopy != null) {
+                    out.println("would first copy the stopped cluster in '" + pgdata.toAbsolutePath() + "' into '"
+                            + safetyCopy + "': " + Backup.human(SafetyCopy.check(pgdata.toAbsolutePath(), safetyCopy,
+                                    systemIdentifier)));
+                }
                 out.println("would restore backup " + choice.backup().label() + " (" + choice.why() + ") into '"
                         + pgdata.toAbsolutePath() + "': " + Backup.human(choice.backup().footer().totalSize())
                         + ", then recover to " + recoveryTarget.describe());
@@ -112,9 +131,19 @@ final class RestoreCommand implements Callable<Integer> {
             }
             String restoreCommand = Launcher.command() + " --config " + Path.of(loaded.source()).toAbsolutePath()
                     + " wal-fetch %f %p";
+            JobContext context = JobContext.standalone("restore", "restore", root.context().clock());
+            if (safetyCopy != null) {
+                // Before anything is overwritten: the old cluster, whole, so it can be returned to.
+                SafetyCopy.Result copy = SafetyCopy.take(pgdata.toAbsolutePath(), safetyCopy, systemIdentifier,
+                        "postgres", context);
+                out.println("✔ safety copy of '" + pgdata.toAbsolutePath() + "' in '" + copy.directory() + "': "
+                        + copy.files() + " files, " + Backup.human(copy.bytes()) + "; to go back, see '"
+                        + copy.directory().resolve("SAFETY-COPY.txt") + "'");
+                out.flush();
+            }
             Restore.Result r = restore.run(new Restore.Request(pgdata.toAbsolutePath(), label, recoveryTarget, action,
                     Optional.ofNullable(targetTimeline), delta, tablespaces, restoreCommand, "postgres", parallelism),
-                    JobContext.standalone("restore", "restore", root.context().clock()));
+                    context);
             out.println("✔ restored backup " + r.label() + " (" + r.why() + ") into '" + pgdata.toAbsolutePath() + "': "
                     + r.files() + " files, " + Backup.human(r.bytesWritten()) + " written, "
                     + Backup.human(r.bytesFetched()) + " fetched, " + r.took().toSeconds() + "s");
