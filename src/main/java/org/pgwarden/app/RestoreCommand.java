@@ -59,7 +59,8 @@ final class RestoreCommand implements Callable<Integer> {
             description = "What PostgreSQL does at the target (default: ${DEFAULT-VALUE}, as PostgreSQL).")
     String targetAction;
 
-    @Option(names = "--target-timeline", paramLabel = "N|latest", description = "Timeline to recover along.")
+    @Option(names = "--target-timeline", paramLabel = "N|latest|current",
+            description = "Timeline to recover along (default: latest, as PostgreSQL).")
     String targetTimeline;
 
     @Option(names = "--delta", description = "Rewrite only files that differ; remove files the backup does not hold.")
@@ -115,7 +116,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
             Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock());
-            Restore.Choice choice = restore.choose(label, recoveryTarget);
+            Restore.Choice choice = restore.choose(label, recoveryTarget, Optional.ofNullable(targetTimeline));
             long systemIdentifier = choice.backup().header().systemIdentifier();
             if (dryRun) {
                 Tablespaces.check(choice.backup().header(), tablespaces, delta);

@@ -35,6 +35,7 @@ import org.pgwarden.repo.ManifestEntry;
 import org.pgwarden.repo.ManifestHeader;
 import org.pgwarden.repo.ManifestReader;
 import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,18 +78,44 @@ public final class Restore {
     public record Choice(BackupInfo backup, String why) {
     }
 
-    public Choice choose(Optional<BackupLabel> set, RecoveryTarget target) {
-        List<BackupInfo> backups = new BackupCatalog(store, objects).list();
-        if (backups.isEmpty()) {
+    /**
+     * The backup to start from: {@code set}, or the newest that ended before a time or LSN
+     * target, else the latest; only backups from which recovery can reach the target timeline
+     * ({@code --target-timeline}, PostgreSQL's default {@code latest} when empty) are candidates.
+     */
+    public Choice choose(Optional<BackupLabel> set, RecoveryTarget target, Optional<String> targetTimeline) {
+        List<BackupInfo> all = new BackupCatalog(store, objects).list();
+        if (all.isEmpty()) {
             throw new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "the repository '" + store.describe()
                     + "' holds no backup", "take one with 'pgwarden backup --type full'", null);
         }
+        Optional<TimelineHistory> history = TimelineHistory.forTarget(targetTimeline, all, new WalArchiveIndex(store),
+                objects);
         if (set.isPresent()) {
-            return backups.stream().filter(b -> b.label().equals(set.get())).findFirst()
-                    .map(b -> new Choice(b, "asked for with --set"))
+            BackupInfo b = all.stream().filter(i -> i.label().equals(set.get())).findFirst()
                     .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "no backup '" + set.get()
                             + "' in '" + store.describe() + "'", "list backups with 'pgwarden info'", null));
+            if (history.isPresent() && !history.get().reachableFrom(b)) {
+                throw new PgwardenException(ErrorCode.USAGE, "backup " + b.label() + " (timeline "
+                        + b.header().timeline() + ", ended at LSN " + b.header().stopLsn() + ") is not on the history"
+                        + " of timeline " + history.get().timeline() + ", so recovery from it cannot reach that timeline",
+                        "choose another backup, or --target-timeline " + b.header().timeline(), null);
+            }
+            return new Choice(b, "asked for with --set");
         }
+        List<BackupInfo> backups = history.map(h -> all.stream().filter(h::reachableFrom).toList()).orElse(all);
+        if (backups.isEmpty()) {
+            throw new PgwardenException(ErrorCode.USAGE, "no backup in '" + store.describe() + "' is on the history of"
+                    + " timeline " + history.orElseThrow().timeline() + "; recovery cannot reach it from any of them",
+                    "check --target-timeline; 'pgwarden info' lists backups with their timelines", null);
+        }
+        Choice choice = chooseAmong(backups, target);
+        return backups.size() == all.size() ? choice : new Choice(choice.backup(), choice.why() + "; "
+                + (all.size() - backups.size()) + " backup(s) not on the history of timeline "
+                + history.orElseThrow().timeline() + " left out");
+    }
+
+    private Choice chooseAmong(List<BackupInfo> backups, RecoveryTarget target) {
         BackupInfo newest = backups.stream().max(Comparator.comparing(BackupInfo::label)).orElseThrow();
         if (target instanceof RecoveryTarget.Time t) {
             return backups.stream().filter(b -> !b.header().stopTime().isAfter(t.at()))
@@ -121,7 +148,7 @@ public final class Restore {
 
     public Result run(Request request, JobContext context) throws IOException {
         Instant started = clock.instant();
-        Choice choice = choose(request.set(), request.target());
+        Choice choice = choose(request.set(), request.target(), request.targetTimeline());
         BackupLabel label = choice.backup().label();
         TargetDirectory.prepare(request.pgdata(), request.delta());
         Tablespaces.check(choice.backup().header(), request.tablespaces(), request.delta());

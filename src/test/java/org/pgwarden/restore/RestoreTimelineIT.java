@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.pgwarden.repo.BackupCatalog;
+import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.testing.BackupSetup;
 import org.pgwarden.testing.CliRun;
@@ -18,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A restored cluster is promoted onto timeline 2 and archives into the same repository, while the
- * original keeps writing on timeline 1. A restore to a point on timeline 2 follows the history
- * file: it holds what timeline 2 had committed at that point, and nothing of timeline 1's future.
+ * original keeps writing, and is backed up, on timeline 1. A restore to a point on timeline 2
+ * starts from a backup that can reach it and follows the history file: it holds what timeline 2
+ * had committed at that point, and nothing of timeline 1's future; timeline 1 stays restorable.
  */
 class RestoreTimelineIT {
     private static final String ROWS = "SELECT string_agg(id || ':' || origin, ',' ORDER BY id) FROM t";
@@ -33,6 +37,9 @@ class RestoreTimelineIT {
     private static String targetTime;
     private static String targetLsn;
     private static String timeline2End;
+    private static String timeline1End;
+    private static String beforeBranch;
+    private static String afterBranch;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,6 +60,14 @@ class RestoreTimelineIT {
         try (RestoredCluster c = RestoredCluster.startArchiving(branch, setup.pg().cluster().binaries())) {
             assertThat(c.queryString("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"))
                     .as("promoted onto a new timeline").isEqualTo("00000002");
+            // A backup of timeline 1 taken after the branch: it ends before the targets below, but
+            // recovery from it cannot reach timeline 2, so a restore on timeline 2 must not use it.
+            CliRun second = setup.cli("backup", "--type", "full");
+            assertThat(second.exitCode()).as(second.all()).isZero();
+            List<BackupInfo> backups = new BackupCatalog(setup.open().store(), setup.objects()).list();
+            assertThat(backups).hasSize(2);
+            beforeBranch = backups.get(0).label().toString();
+            afterBranch = backups.get(1).label().toString();
             c.sql("INSERT INTO t SELECT g, 'timeline-2' FROM generate_series(200, 210) g");
             atTarget = c.queryString(ROWS);
             targetLsn = c.queryString("SELECT pg_current_wal_lsn()");
@@ -68,6 +83,7 @@ class RestoreTimelineIT {
         }
         // Timeline 1 writes again after the branch, so "latest" has two futures to choose from.
         setup.pg().sql("INSERT INTO t SELECT g, 'timeline-1-after-branch' FROM generate_series(400, 410) g");
+        timeline1End = setup.pg().queryString(ROWS);
         awaitArchived(setup.pg().queryString("SELECT pg_walfile_name(pg_switch_wal())"));
     }
 
@@ -78,6 +94,11 @@ class RestoreTimelineIT {
 
     @Test
     void aTimeTargetOnTimelineTwoRecoversWhatTimelineTwoHadCommitted() throws Exception {
+        CliRun dry = setup.cli("restore", "--pgdata", restores.resolve("unused").toString(), "--target-time",
+                targetTime, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).contains("would restore backup " + beforeBranch)
+                .contains("1 backup(s) not on the history of timeline 2 left out");
         String rows = restoreAndRead("time", "--target-time", targetTime, "--target-timeline", "latest",
                 "--target-action", "promote");
         assertThat(rows).isEqualTo(atTarget).contains("200:timeline-2").doesNotContain("timeline-1")
@@ -95,6 +116,29 @@ class RestoreTimelineIT {
     void latestOnTimelineTwoReplaysAllOfTimelineTwo() throws Exception {
         assertThat(restoreAndRead("latest", "--target-timeline", "2")).isEqualTo(timeline2End)
                 .doesNotContain("timeline-1");
+    }
+
+    @Test
+    void timelineOneStaysRestorableFromTheBackupTakenAfterTheBranch() throws Exception {
+        CliRun dry = setup.cli("restore", "--pgdata", restores.resolve("unused").toString(), "--target-timeline", "1",
+                "--dry-run");
+        assertThat(dry.out()).as(dry.all()).contains("would restore backup " + afterBranch);
+        assertThat(restoreAndRead("timeline-1", "--target-timeline", "1")).isEqualTo(timeline1End)
+                .contains("timeline-1-after-branch").doesNotContain("timeline-2");
+    }
+
+    @Test
+    void aBackupThatCannotReachTheTargetTimelineIsRefused() {
+        Path pgdata = restores.resolve("refused");
+        CliRun r = setup.cli("restore", "--pgdata", pgdata.toString(), "--set", afterBranch, "--target-timeline", "2");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).contains("backup " + afterBranch + " (timeline 1, ended at LSN ")
+                .contains("is not on the history of timeline 2").contains("--target-timeline 1");
+        assertThat(pgdata).doesNotExist();
+
+        CliRun unknown = setup.cli("restore", "--pgdata", pgdata.toString(), "--target-timeline", "7");
+        assertThat(unknown.exitCode()).as(unknown.all()).isNotZero();
+        assertThat(unknown.err()).contains("timeline 7 has no history file '00000007.history' in the archive");
     }
 
     private static String restoreAndRead(String name, String... args) throws Exception {
