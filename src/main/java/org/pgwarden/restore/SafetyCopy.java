@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
@@ -101,14 +100,13 @@ public final class SafetyCopy {
             log.warn("'{}' was not shut down cleanly; its copy keeps pg_wal, so PostgreSQL will run crash recovery"
                     + " when started on it", pgdata);
         }
-        AtomicLong files = new AtomicLong();
-        AtomicLong bytes = new AtomicLong();
+        Copied copied = new Copied(expected, clock, context);
         Path data = into.resolve("data");
         try {
             FileOwner owner = FileOwner.forRestore(pgdata, osUser);
             Files.createDirectories(into);
             owner.directory(into, 0700);
-            copyTree(pgdata, data, into.resolve("tablespaces"), context, files, bytes);
+            copyTree(pgdata, data, into.resolve("tablespaces"), copied);
             Files.writeString(into.resolve("SAFETY-COPY.txt"), note(pgdata, into, started, clean),
                     StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -117,9 +115,9 @@ public final class SafetyCopy {
                             + into + "' first)", e);
         }
         Duration took = Duration.between(started, clock.instant());
-        log.info("safety copy of '{}' is in '{}': {} files, {} bytes, {}s", pgdata, into, files.get(), bytes.get(),
+        log.info("safety copy of '{}' is in '{}': {} files, {} bytes, {}s", pgdata, into, copied.files, copied.bytes,
                 took.toSeconds());
-        return new Result(into, data, files.get(), bytes.get(), took);
+        return new Result(into, data, copied.files, copied.bytes, took);
     }
 
     /**
@@ -128,34 +126,61 @@ public final class SafetyCopy {
      * on another disk). Given {@code tablespaces} (for the data directory itself), the tablespaces
      * linked from {@code pg_tblspc} are copied there and the copy's links point to them.
      */
-    private static void copyTree(Path from, Path to, Path tablespaces, JobContext context, AtomicLong files,
-            AtomicLong bytes) throws IOException {
+    private static void copyTree(Path from, Path to, Path tablespaces, Copied copied) throws IOException {
         Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
         for (Path child : list(from)) {
-            context.checkCancelled();
+            copied.context.checkCancelled();
             Path target = to.resolve(child.getFileName().toString());
             if (tablespaces != null && child.getFileName().toString().equals(PgDataLayout.TABLESPACE_DIRECTORY)) {
                 Files.copy(child, target, StandardCopyOption.COPY_ATTRIBUTES);
                 for (Path link : list(child)) {
                     if (Files.isSymbolicLink(link)) {
-                        Path copied = tablespaces.resolve(link.getFileName().toString());
+                        Path copy = tablespaces.resolve(link.getFileName().toString());
                         Files.createDirectories(tablespaces);
-                        copyTree(link.toRealPath(), copied, null, context, files, bytes);
-                        Files.createSymbolicLink(target.resolve(link.getFileName().toString()), copied);
+                        copyTree(link.toRealPath(), copy, null, copied);
+                        Files.createSymbolicLink(target.resolve(link.getFileName().toString()), copy);
                     } else if (Files.isDirectory(link)) {
                         // an in-place tablespace (allow_in_place_tablespaces) is a plain directory
-                        copyTree(link, target.resolve(link.getFileName().toString()), null, context, files, bytes);
+                        copyTree(link, target.resolve(link.getFileName().toString()), null, copied);
                     }
                 }
             } else if (Files.isDirectory(child)) {
-                copyTree(child, target, null, context, files, bytes);
+                copyTree(child, target, null, copied);
             } else if (Files.isRegularFile(child)) {
                 Files.copy(child, target, StandardCopyOption.COPY_ATTRIBUTES);
                 try (FileChannel ch = FileChannel.open(target, StandardOpenOption.READ)) {
                     ch.force(true);
                 }
-                files.incrementAndGet();
-                bytes.addAndGet(Files.size(target));
+                copied.add(Files.size(target));
+            }
+        }
+    }
+
+    /** What has been copied so far; logs progress every {@link #EVERY}. */
+    private static final class Copied {
+        private static final Duration EVERY = Duration.ofSeconds(10);
+        private final long expected;
+        private final Clock clock;
+        private final JobContext context;
+        private Instant lastLog;
+        long files;
+        long bytes;
+
+        Copied(long expected, Clock clock, JobContext context) {
+            this.expected = expected;
+            this.clock = clock;
+            this.context = context;
+            this.lastLog = clock.instant();
+        }
+
+        void add(long size) {
+            files++;
+            bytes += size;
+            Instant now = clock.instant();
+            if (Duration.between(lastLog, now).compareTo(EVERY) >= 0) {
+                lastLog = now;
+                log.info("safety copy: {} of {} bytes ({}%), {} files", bytes, expected,
+                        expected == 0 ? 100 : bytes * 100 / expected, files);
             }
         }
     }
