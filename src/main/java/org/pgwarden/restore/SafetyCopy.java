@@ -212,6 +212,9 @@ public final class SafetyCopy {
 
                 To look at the old cluster, start it here on a free port, as the PostgreSQL OS user:
                   pg_ctl -D '%s/data' -o '-c port=5499 -c archive_mode=off' start
+                (when postgresql.conf lives outside the data directory, as on Debian, add to -o:
+                 -c config_file=/etc/postgresql/<version>/<cluster>/postgresql.conf
+                 -c data_directory=<this directory>/data -c external_pid_file=)
                 To return to it for good, stop PostgreSQL on '%s', move that directory aside and move
                 '%s/data' to its place (its tablespaces stay under '%s/tablespaces').
                 Delete this directory once the restored cluster is verified.
