@@ -7,7 +7,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ class RunbookCommandsTest {
                 .anyMatch(c -> c.startsWith("restore ") && c.contains("--dry-run"));
         for (String command : commands) {
             List<String> args = new ArrayList<>(List.of("--config", "/etc/pgwarden/pgwarden.yaml"));
-            args.addAll(Arrays.asList(command.split("\\s+")));
+            args.addAll(words(command));
             PgwardenCli cli = new PgwardenCli(new CliContext(Map.of(), new PrintWriter(new StringWriter()),
                     new PrintWriter(new StringWriter()), Clock.systemUTC()));
             try {
@@ -56,5 +55,38 @@ class RunbookCommandsTest {
                         .parseArgs("restore", "--pgdata", "/x", "--safety-copy"),
                 CommandLine.ParameterException.class);
         assertThat(typo).as("an option that does not exist fails the check").isNotNull();
+    }
+
+    /** Splits a shell command line into words, honouring single and double quotes. */
+    private static List<String> words(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (char c : line.toCharArray()) {
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    out.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            out.add(word.toString());
+        }
+        return out;
     }
 }
