@@ -45,6 +45,19 @@ public final class PgwardenCli {
 
     /** Runs {@code args}; never throws; returns the process exit code. */
     public int execute(String... args) {
+        CommandLine cli = commandLine();
+        int code;
+        try {
+            code = cli.execute(args);
+        } finally {
+            context.out().flush();
+            context.err().flush();
+        }
+        return code;
+    }
+
+    /** Every command and option, wired to this context; tests parse documented command lines with it. */
+    CommandLine commandLine() {
         CommandLine cli = new CommandLine(this)
                 .addSubcommand(new DaemonCommand(this))
                 .addSubcommand(new CheckCommand(this))
@@ -80,14 +93,7 @@ public final class PgwardenCli {
             context.err().flush();
             return p.errorCode().exitCode();
         });
-        int code;
-        try {
-            code = cli.execute(args);
-        } finally {
-            context.out().flush();
-            context.err().flush();
-        }
-        return code;
+        return cli;
     }
 
     /** Loads the configuration named by {@code --config} or {@code PGWARDEN_CONFIG}. */

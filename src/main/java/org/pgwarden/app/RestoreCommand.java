@@ -22,6 +22,8 @@ import org.pgwarden.pg.Lsn;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.restore.RecoveryTarget;
 import org.pgwarden.restore.Restore;
+import org.pgwarden.restore.SafetyCopy;
+import org.pgwarden.restore.Tablespaces;
 import org.pgwarden.restore.WalPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,11 +63,17 @@ final class RestoreCommand implements Callable<Integer> {
             description = "What PostgreSQL does at the target (default: ${DEFAULT-VALUE}, as PostgreSQL).")
     String targetAction;
 
-    @Option(names = "--target-timeline", paramLabel = "N|latest", description = "Timeline to recover along.")
+    @Option(names = "--target-timeline", paramLabel = "N|latest|current",
+            description = "Timeline to recover along (default: latest, as PostgreSQL).")
     String targetTimeline;
 
     @Option(names = "--delta", description = "Rewrite only files that differ; remove files the backup does not hold.")
     boolean delta;
+
+    @Option(names = "--safety-backup", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
+            description = {"With --delta: first copy the stopped cluster in --pgdata (and its tablespaces) into DIR,",
+                "a new directory (default: next to it, <pgdata>.safety-<UTC time>), so it can be returned to."})
+    String safetyBackup;
 
     @Option(names = "--tablespace-map", paramLabel = "OLD=NEW", description = "Restore a tablespace elsewhere.")
     List<String> tablespaceMap = List.of();
@@ -106,6 +114,13 @@ final class RestoreCommand implements Callable<Integer> {
             }
             tablespaces.put(Path.of(m.substring(0, eq)), Path.of(m.substring(eq + 1)));
         }
+        if (safetyBackup != null && !delta) {
+            throw usage("--safety-backup copies an existing cluster before --delta rewrites it; without --delta the"
+                    + " data directory must be empty and there is nothing to keep");
+        }
+        Path safetyCopy = safetyBackup == null ? null : safetyBackup.isEmpty()
+                ? SafetyCopy.defaultLocation(pgdata, root.context().clock().instant())
+                : Path.of(safetyBackup).toAbsolutePath();
         var out = root.context().out();
         WalSource source;
         try {
@@ -118,14 +133,32 @@ final class RestoreCommand implements Callable<Integer> {
             Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock(), Metrics.noop());
             Optional<String> timeline = Optional.ofNullable(targetTimeline);
             if (dryRun) {
-                return dryRun(restore.plan(label, recoveryTarget, timeline), recoveryTarget, source, out);
+                Restore.Plan plan = restore.plan(label, recoveryTarget, timeline);
+                Tablespaces.check(plan.choice().backup().header(), tablespaces, delta);
+                if (safetyCopy != null) {
+                    out.println("would first copy the stopped cluster in '" + pgdata.toAbsolutePath() + "' into '"
+                            + safetyCopy + "': " + Backup.human(SafetyCopy.check(pgdata.toAbsolutePath(), safetyCopy,
+                                    plan.choice().backup().header().systemIdentifier())));
+                }
+                return dryRun(plan, recoveryTarget, source, out);
             }
+            long systemIdentifier = restore.choose(label, recoveryTarget, timeline).backup().header().systemIdentifier();
             String restoreCommand = Launcher.command() + " --config " + Path.of(loaded.source()).toAbsolutePath()
                     + " wal-fetch %f %p";
+            JobContext context = JobContext.standalone("restore", "restore", root.context().clock());
+            if (safetyCopy != null) {
+                // Before anything is overwritten: the old cluster, whole, so it can be returned to.
+                SafetyCopy.Result copy = SafetyCopy.take(pgdata.toAbsolutePath(), safetyCopy, systemIdentifier,
+                        "postgres", context);
+                out.println("✔ safety copy of '" + pgdata.toAbsolutePath() + "' in '" + copy.directory() + "': "
+                        + copy.files() + " files, " + Backup.human(copy.bytes()) + "; to go back, see '"
+                        + copy.directory().resolve("SAFETY-COPY.txt") + "'");
+                out.flush();
+            }
             Restore.Result r = restore.run(new Restore.Request(pgdata.toAbsolutePath(), label, recoveryTarget, action,
                     timeline, delta, tablespaces, restoreCommand, "postgres", parallelism, source,
                     config.restore().stagingDirectory()),
-                    JobContext.standalone("restore", "restore", root.context().clock()));
+                    context);
             out.println("✔ restored backup " + r.label() + " (" + r.why() + ") into '" + pgdata.toAbsolutePath() + "': "
                     + r.files() + " files, " + Backup.human(r.bytesWritten()) + " written, "
                     + Backup.human(r.bytesFetched()) + " fetched, " + r.took().toSeconds() + "s; recovery to "

@@ -13,6 +13,8 @@ public final class PgDataLayout {
     /** Where tablespace links live, one per tablespace, named by the tablespace's oid. */
     public static final String TABLESPACE_DIRECTORY = "pg_tblspc";
     public static final String WAL_DIRECTORY = "pg_wal";
+    /** The control file; without it PostgreSQL refuses to start on a directory. */
+    public static final String CONTROL_FILE = "global/pg_control";
 
     /**
      * Top-level directories whose contents are recreated or meaningless after a restore. The

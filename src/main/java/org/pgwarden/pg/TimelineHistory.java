@@ -66,6 +66,18 @@ public record TimelineHistory(TimelineId timeline, List<Entry> ancestors) {
     }
 
     /**
+     * Whether recovery from a backup taken on {@code from} that ended at {@code backupEnd} can reach
+     * this timeline: {@code from} is this timeline, or an ancestor that branched off no earlier than
+     * the backup's end (PostgreSQL refuses the timeline otherwise).
+     */
+    public boolean reachableFrom(TimelineId from, Lsn backupEnd) {
+        if (from.equals(timeline)) {
+            return true;
+        }
+        return ancestors.stream().anyMatch(e -> e.timeline().equals(from) && !backupEnd.isAfter(e.switchPoint()));
+    }
+
+    /**
      * The WAL recovery replays from {@code start} on {@code from} to reach this timeline, in order:
      * the ancestor stretches bounded by their switch points, then this timeline unbounded. Empty
      * when {@code from} is not on this history, or when it branched off before {@code start}

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import org.pgwarden.repo.ManifestHeader;
 
 /**
@@ -23,7 +22,7 @@ final class RecoveryFiles {
         Path pgdata = request.pgdata();
         write(pgdata.resolve("backup_label"), header.backupLabelText(), owner);
         if (header.tablespaceMapText() != null && !header.tablespaceMapText().isBlank()) {
-            write(pgdata.resolve("tablespace_map"), remap(header.tablespaceMapText(), request.tablespaces()), owner);
+            write(pgdata.resolve("tablespace_map"), Tablespaces.remap(header.tablespaceMapText(), request.tablespaces()), owner);
         }
         write(pgdata.resolve("recovery.signal"), "", owner);
         Path auto = pgdata.resolve("postgresql.auto.conf");
@@ -38,20 +37,6 @@ final class RecoveryFiles {
         Files.writeString(auto, settings.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
         owner.apply(auto, 0600);
-    }
-
-    /** {@code tablespace_map} lines are {@code <oid> <path>}; a remapped location replaces the path. */
-    static String remap(String map, Map<Path, Path> tablespaces) {
-        StringBuilder out = new StringBuilder();
-        for (String line : map.split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            int space = line.indexOf(' ');
-            Path old = Path.of(line.substring(space + 1));
-            out.append(line, 0, space + 1).append(tablespaces.getOrDefault(old, old)).append('\n');
-        }
-        return out.toString();
     }
 
     private static void write(Path file, String content, FileOwner owner) throws IOException {

@@ -32,6 +32,7 @@ import org.pgwarden.job.JobContext;
 import org.pgwarden.job.Progress;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
+import org.pgwarden.pg.PgDataLayout;
 import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.BackupLabel;
@@ -131,7 +132,7 @@ public final class Restore {
      * timeline cannot be followed; a missing segment is returned as the plan's problem.
      */
     public Plan plan(Optional<BackupLabel> set, RecoveryTarget target, Optional<String> targetTimeline) {
-        Choice choice = choose(set, target);
+        Choice choice = choose(set, target, targetTimeline);
         int segmentSize = new StanzaStore(store, objects).load().walSegmentSize();
         WalCheck.Result wal = new WalCheck(new WalArchiveIndex(store), objects, segmentSize)
                 .check(choice.backup().header(), target, targetTimeline);
@@ -142,42 +143,72 @@ public final class Restore {
     public record Choice(BackupInfo backup, String why) {
     }
 
-    public Choice choose(Optional<BackupLabel> set, RecoveryTarget target) {
-        List<BackupInfo> backups = new BackupCatalog(store, objects).list();
-        if (backups.isEmpty()) {
+    /**
+     * The backup to start from: {@code set}, or the newest that ended before a time or LSN
+     * target, else the latest; only backups from which recovery can reach the target timeline
+     * ({@code --target-timeline}, PostgreSQL's default {@code latest} when empty) are candidates.
+     */
+    public Choice choose(Optional<BackupLabel> set, RecoveryTarget target, Optional<String> targetTimeline) {
+        List<BackupInfo> all = new BackupCatalog(store, objects).list();
+        if (all.isEmpty()) {
             throw new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "the repository '" + store.describe()
                     + "' holds no backup", "take one with 'pgwarden backup --type full'", null);
         }
+        Optional<RecoveryTimeline> history = RecoveryTimeline.forTarget(targetTimeline, all, new WalArchiveIndex(store),
+                objects);
         if (set.isPresent()) {
-            return backups.stream().filter(b -> b.label().equals(set.get())).findFirst()
-                    .map(b -> new Choice(b, "asked for with --set"))
+            BackupInfo b = all.stream().filter(i -> i.label().equals(set.get())).findFirst()
                     .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "no backup '" + set.get()
                             + "' in '" + store.describe() + "'", "list backups with 'pgwarden info'", null));
+            if (history.isPresent() && !history.get().reachableFrom(b)) {
+                throw new PgwardenException(ErrorCode.USAGE, "backup " + b.label() + " (timeline "
+                        + b.header().timeline() + ", ended at LSN " + b.header().stopLsn() + ") is not on the history"
+                        + " of timeline " + history.get().timeline() + ", so recovery from it cannot reach that timeline",
+                        "choose another backup, or --target-timeline " + b.header().timeline(), null);
+            }
+            return new Choice(b, "asked for with --set");
         }
+        List<BackupInfo> backups = history.map(h -> all.stream().filter(h::reachableFrom).toList()).orElse(all);
+        if (backups.isEmpty()) {
+            throw new PgwardenException(ErrorCode.USAGE, "no backup in '" + store.describe() + "' is on the history of"
+                    + " timeline " + history.orElseThrow().timeline() + "; recovery cannot reach it from any of them",
+                    "check --target-timeline; 'pgwarden info' lists backups with their timelines", null);
+        }
+        Choice choice = chooseAmong(backups, target);
+        return backups.size() == all.size() ? choice : new Choice(choice.backup(), choice.why() + "; "
+                + (all.size() - backups.size()) + " backup(s) not on the history of timeline "
+                + history.orElseThrow().timeline() + " left out");
+    }
+
+    private Choice chooseAmong(List<BackupInfo> backups, RecoveryTarget target) {
         BackupInfo newest = backups.stream().max(Comparator.comparing(BackupInfo::label)).orElseThrow();
         if (target instanceof RecoveryTarget.Time t) {
             return backups.stream().filter(b -> !b.header().stopTime().isAfter(t.at()))
                     .max(Comparator.comparing(b -> b.header().stopTime()))
                     .map(b -> new Choice(b, "the newest backup that ended before " + t.at() + " (at "
                             + b.header().stopTime() + ")"))
-                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target time " + t.at()
-                            + " is before the oldest backup ended (" + oldest(backups).header().stopTime() + ")",
-                            "choose a later target", null));
+                    .orElseThrow(() -> tooEarly("target time " + t.at(), backups));
         }
         if (target instanceof RecoveryTarget.Lsn l) {
             return backups.stream().filter(b -> !org.pgwarden.pg.Lsn.parse(b.header().stopLsn()).isAfter(l.lsn()))
                     .max(Comparator.comparing(b -> org.pgwarden.pg.Lsn.parse(b.header().stopLsn())))
                     .map(b -> new Choice(b, "the newest backup that ended before LSN " + l.lsn() + " (at "
                             + b.header().stopLsn() + ")"))
-                    .orElseThrow(() -> new PgwardenException(ErrorCode.REPO_OBJECT_MISSING, "target LSN " + l.lsn()
-                            + " is before the oldest backup ended (" + oldest(backups).header().stopLsn() + ")",
-                            "choose a later target", null));
+                    .orElseThrow(() -> tooEarly("target LSN " + l.lsn(), backups));
         }
         return new Choice(newest, "the latest backup");
     }
 
-    private static BackupInfo oldest(List<BackupInfo> backups) {
-        return backups.stream().min(Comparator.comparing(BackupInfo::label)).orElseThrow();
+    /**
+     * A target before the end of the oldest backup cannot be reached: recovery can only stop after
+     * a backup is consistent, so the oldest recoverable point is where the oldest backup ended.
+     */
+    private PgwardenException tooEarly(String target, List<BackupInfo> backups) {
+        BackupInfo oldest = backups.stream().min(Comparator.comparing(b -> b.header().stopTime())).orElseThrow();
+        return new PgwardenException(ErrorCode.USAGE, target + " is before the oldest backup ended: the oldest"
+                + " recoverable point in '" + store.describe() + "' is " + oldest.header().stopTime() + " (LSN "
+                + oldest.header().stopLsn() + "), the end of backup " + oldest.label(),
+                "choose a target at or after that point; 'pgwarden info' lists the backups", null);
     }
 
     public Result run(Request request, JobContext context) throws IOException {
@@ -204,6 +235,7 @@ public final class Restore {
         }
         problem.ifPresent(p -> log.warn("{}; HINT: {}", p.message(), p.hint()));
         TargetDirectory.prepare(request.pgdata(), request.delta());
+        Tablespaces.check(choice.backup().header(), request.tablespaces(), request.delta());
         log.info("restoring backup {} ({}) into '{}', recovery to {}, WAL {}", label, choice.why(), request.pgdata(),
                 request.target().describe(), request.walSource().text());
         FileOwner owner = FileOwner.forRestore(request.pgdata(), request.osUser());
@@ -259,6 +291,14 @@ public final class Restore {
             return t;
         });
         List<Future<?>> running = new ArrayList<>();
+        // The control file is written last, and in delta mode the old one goes first: a restore
+        // that fails midway leaves a directory PostgreSQL refuses to start, never a mix of files
+        // it would start on.
+        Path controlFile = request.pgdata().resolve(PgDataLayout.CONTROL_FILE);
+        if (request.delta()) {
+            Files.deleteIfExists(controlFile);
+        }
+        ManifestEntry control = null;
         for (int i = 0; i < workers; i++) {
             running.add(pool.submit(() -> {
                 ChunkCache cache = new ChunkCache(objects);
@@ -290,6 +330,10 @@ public final class Restore {
                     }
                     case SYMLINK -> TargetDirectory.link(target, e, request.tablespaces(), owner);
                     case FILE -> {
+                        if (e.path().equals(PgDataLayout.CONTROL_FILE)) {
+                            control = e;
+                            continue;
+                        }
                         while (!queue.offer(new Task(e, target), 100, TimeUnit.MILLISECONDS)) {
                             if (failure.get() != null) {
                                 break;
@@ -326,6 +370,12 @@ public final class Restore {
         }
         if (failure.get() != null) {
             throw PgwardenException.of(failure.get());
+        }
+        if (control != null) {
+            ChunkCache cache = new ChunkCache(objects);
+            written.addAndGet(new FileWriter(cache, owner, context).write(control, controlFile, request.delta()));
+            files.incrementAndGet();
+            fetched.addAndGet(cache.fetchedBytes());
         }
     }
 }

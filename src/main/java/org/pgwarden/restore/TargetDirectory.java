@@ -26,15 +26,7 @@ final class TargetDirectory {
      * for; creates it when missing. The directory itself is never deleted.
      */
     static void prepare(Path pgdata, boolean delta) throws IOException {
-        Path pid = pgdata.resolve("postmaster.pid");
-        if (Files.exists(pid)) {
-            long postmaster = readPid(pid);
-            if (postmaster > 0 && ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)) {
-                throw new PgwardenException(ErrorCode.PG_MISCONFIGURED, "PostgreSQL (pid " + postmaster
-                        + ") is running on '" + pgdata + "'; a restore never overwrites a running cluster",
-                        "stop it first: pg_ctl -D '" + pgdata + "' stop -m fast", null);
-            }
-        }
+        refuseRunning(pgdata);
         if (Files.isDirectory(pgdata)) {
             try (Stream<Path> s = Files.list(pgdata)) {
                 if (s.findAny().isPresent() && !delta) {
@@ -46,6 +38,19 @@ final class TargetDirectory {
             throw new PgwardenException(ErrorCode.USAGE, "'" + pgdata + "' exists and is not a directory");
         } else {
             Files.createDirectories(pgdata);
+        }
+    }
+
+    /** Refuses a directory a running PostgreSQL uses (its {@code postmaster.pid} names a live process). */
+    static void refuseRunning(Path pgdata) {
+        Path pid = pgdata.resolve("postmaster.pid");
+        if (Files.exists(pid)) {
+            long postmaster = readPid(pid);
+            if (postmaster > 0 && ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)) {
+                throw new PgwardenException(ErrorCode.PG_MISCONFIGURED, "PostgreSQL (pid " + postmaster
+                        + ") is running on '" + pgdata + "'; a restore never overwrites a running cluster",
+                        "stop it first: pg_ctl -D '" + pgdata + "' stop -m fast", null);
+            }
         }
     }
 

@@ -37,6 +37,17 @@ class TimelineHistoryTest {
     }
 
     @Test
+    void aBackupReachesTheTimelineWhenItEndedNoLaterThanItsTimelineBranchedOff() {
+        TimelineHistory h = TimelineHistory.parse(TimelineId.of(3), THREE);
+        assertThat(h.reachableFrom(TimelineId.of(3), Lsn.parse("0/9000000"))).isTrue();
+        assertThat(h.reachableFrom(TimelineId.of(1), Lsn.parse("0/3000000"))).isTrue();
+        assertThat(h.reachableFrom(TimelineId.of(1), Lsn.parse("0/3000001"))).isFalse();
+        assertThat(h.reachableFrom(TimelineId.of(2), Lsn.parse("0/4000000"))).isTrue();
+        assertThat(h.reachableFrom(TimelineId.of(2), Lsn.parse("0/6000000"))).isFalse();
+        assertThat(h.reachableFrom(TimelineId.of(4), Lsn.parse("0/1000000"))).isFalse();
+    }
+
+    @Test
     void aTimelineThatBranchedBeforeTheBackupOrElsewhereIsNoPath() {
         TimelineHistory h = TimelineHistory.parse(TimelineId.of(3), THREE);
         // timeline 1 went on after 0/3000000 on its own; a backup taken there is not on this history

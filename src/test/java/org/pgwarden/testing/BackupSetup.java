@@ -146,6 +146,11 @@ public final class BackupSetup implements AutoCloseable {
         return repository;
     }
 
+    /** The local master key file the configuration names. */
+    public Path key() {
+        return key;
+    }
+
     public PostgresFixture pg() {
         return pg;
     }

@@ -34,6 +34,18 @@ public final class RestoredCluster implements AutoCloseable {
 
     /** Starts PostgreSQL on {@code pgdata} and waits until recovery has finished and it was promoted. */
     public static RestoredCluster start(Path pgdata, PgBinaries binaries) throws IOException {
+        return start(pgdata, binaries, false);
+    }
+
+    /**
+     * As {@link #start(Path, PgBinaries)}, but keeping the restored {@code archive_command}: the copy
+     * archives into the repository it came from, as a cluster restored for real does (a new timeline).
+     */
+    public static RestoredCluster startArchiving(Path pgdata, PgBinaries binaries) throws IOException {
+        return start(pgdata, binaries, true);
+    }
+
+    private static RestoredCluster start(Path pgdata, PgBinaries binaries, boolean archiving) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -45,7 +57,7 @@ public final class RestoredCluster implements AutoCloseable {
                 binaries.path(PgBinaries.Program.PG_CTL).toString(), "-D", pgdata.toString(), "-w", "-t", "180",
                 "-l", socketDir.resolve("postgres.log").toString(),
                 "-o", "-c port=" + port + " -c unix_socket_directories=" + socketDir
-                        + " -c archive_mode=off -c listen_addresses=127.0.0.1", "start"),
+                        + (archiving ? "" : " -c archive_mode=off") + " -c listen_addresses=127.0.0.1", "start"),
                 pgdata.getParent(), Duration.ofMinutes(4));
         if (r.exitCode() != 0) {
             String log;
@@ -93,10 +105,28 @@ public final class RestoredCluster implements AutoCloseable {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
     }
 
+    /** Runs each statement in autocommit mode, in order. */
+    public void sql(String... statements) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
     public String queryString(String sql) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    /** Stops the server cleanly ({@code -m fast}): a shutdown checkpoint, so the directory is consistent on its own. */
+    public void stopCleanly() {
+        ProcessRunner.Result r = runner.runAllowingFailure(List.of(binaries.path(PgBinaries.Program.PG_CTL).toString(),
+                "-D", pgdata.toString(), "-m", "fast", "-w", "stop"), pgdata.getParent(), Duration.ofMinutes(1));
+        if (r.exitCode() != 0) {
+            throw new AssertionError("restored cluster did not stop: " + r.lastLines());
         }
     }
 
