@@ -115,6 +115,10 @@ public final class Daemon implements AutoCloseable {
         scheduler = new QuartzJobScheduler(config.stanza(), runner, 4);
         config.schedules().healthCheck().ifPresent(cron ->
                 scheduler.schedule(healthCheck, cron, config.schedules().timezone()));
+        BackupCatalogGauges catalogGauges = new BackupCatalogGauges(() -> {
+            RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
+            return new org.pgwarden.repo.BackupCatalog(repo.store(), repo.objects());
+        }, metrics);
         for (ScheduledJob j : extraJobs) {
             scheduler.schedule(j.job(), j.cron(), config.schedules().timezone());
         }
@@ -126,6 +130,20 @@ public final class Daemon implements AutoCloseable {
         // The first readiness answer should not wait for the first cron fire. A scheduled check may
         // fire at this very moment and hold the lock: wait for it rather than skip.
         runner.run(healthCheck, JobTrigger.STARTUP, java.time.Duration.ofSeconds(30));
+        // Reading every manifest may take a while on a large repository: not on the start path.
+        // Retried every minute while the repository cannot be read (each failure is a failed run).
+        Thread seed = new Thread(() -> {
+            while (state.get() == State.RUNNING
+                    && runner.run(catalogGauges, JobTrigger.STARTUP).status() == org.pgwarden.job.JobStatus.FAILED) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "pgwarden-catalog");
+        seed.setDaemon(true);
+        seed.start();
         notifier.ready("running; ready=" + readiness.ready());
         log.info("daemon running stanza={} http=http://{}:{} ready={}", config.stanza(),
                 http.address().getHostString(), http.address().getPort(), readiness.ready());

@@ -60,6 +60,15 @@ public final class MeterNames {
     public static final String BACKUP_LAST_DURATION = "pgwarden_backup_last_duration_seconds";
     /** Counter of pages whose checksum failed during backups. */
     public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
+    /**
+     * Gauge, pages with invalid checksums found by the newest backup (0 when it found none). Unlike
+     * the counter it stays up until a backup finds the pages good again, and the daemon seeds it
+     * from the repository at start, so an alert on it survives restarts.
+     */
+    public static final String BACKUP_LAST_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_last_page_checksum_errors";
+
+    /** Gauge, backups the last verify run found problems with (missing or corrupt objects, WAL gaps). */
+    public static final String VERIFY_FAILED_BACKUPS = "pgwarden_verify_failed_backups";
 
     private MeterNames() {
     }
