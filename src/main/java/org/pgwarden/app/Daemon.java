@@ -50,6 +50,10 @@ public final class Daemon implements AutoCloseable {
     private final MicrometerMetrics metrics;
     private final Clock clock;
     private final SystemdNotifier notifier;
+    /** How often the backup gauges are re-read from the repository: one listing of backup/ each time. */
+    private static final Duration CATALOG_REFRESH = Duration.ofMinutes(15);
+    private static final Duration CATALOG_RETRY = Duration.ofMinutes(1);
+
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private final Readiness readiness;
     private final JobRunner runner;
@@ -130,13 +134,15 @@ public final class Daemon implements AutoCloseable {
         // The first readiness answer should not wait for the first cron fire. A scheduled check may
         // fire at this very moment and hold the lock: wait for it rather than skip.
         runner.run(healthCheck, JobTrigger.STARTUP, java.time.Duration.ofSeconds(30));
-        // Reading every manifest may take a while on a large repository: not on the start path.
-        // Retried every minute while the repository cannot be read (each failure is a failed run).
+        // Off the start path: the first run reads every manifest, which takes a while on a large
+        // repository. Repeated to notice backups taken by other processes, sooner after a failure.
         Thread seed = new Thread(() -> {
-            while (state.get() == State.RUNNING
-                    && runner.run(catalogGauges, JobTrigger.STARTUP).status() == org.pgwarden.job.JobStatus.FAILED) {
+            JobTrigger trigger = JobTrigger.STARTUP;
+            while (state.get() == State.RUNNING) {
+                boolean ok = runner.run(catalogGauges, trigger).status() == org.pgwarden.job.JobStatus.SUCCEEDED;
+                trigger = JobTrigger.SCHEDULE;
                 try {
-                    Thread.sleep(60_000);
+                    Thread.sleep(ok ? CATALOG_REFRESH.toMillis() : CATALOG_RETRY.toMillis());
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -44,6 +44,17 @@ public final class BackupCatalog {
         return Collections.unmodifiableList(out);
     }
 
+    /** Labels of committed backups, oldest first, without reading their manifests. */
+    public List<BackupLabel> committedLabels() {
+        List<BackupLabel> out = new ArrayList<>();
+        scan().forEach((label, seen) -> {
+            if (seen.committed) {
+                out.add(label);
+            }
+        });
+        return Collections.unmodifiableList(out);
+    }
+
     /** Labels of backups that were started but never committed, oldest first. */
     public List<BackupLabel> interrupted() {
         List<BackupLabel> out = new ArrayList<>();
