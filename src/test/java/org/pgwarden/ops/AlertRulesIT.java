@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +85,49 @@ class AlertRulesIT {
             assertThat(content(root.resolve("runbooks/README.md")))
                     .as("runbooks/README.md index").contains("(" + name + ".md)");
         }
+    }
+
+    @Test
+    void runbooksStateTheSeverityOfTheirAlertAndEveryAlertRunbookHasItsAlert() throws IOException {
+        Set<String> names = new HashSet<>();
+        String index = content(root.resolve("runbooks/README.md"));
+        for (JsonNode rule : alerts) {
+            String name = rule.path("alert").asText();
+            String severity = rule.path("labels").path("severity").asText();
+            names.add(name);
+            assertThat(content(root.resolve("runbooks").resolve(name + ".md")))
+                    .as("runbook of %s states its severity", name).contains("**Severity:** " + severity + "\n");
+            assertThat(index).as("runbooks/README.md row of %s", name)
+                    .contains("| `" + name + "` | " + severity + " | [" + name + ".md](" + name + ".md) |");
+        }
+        try (var files = Files.list(root.resolve("runbooks"))) {
+            files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("Pgwarden"))
+                    .forEach(f -> assertThat(names).as("alert for runbook %s", f).contains(f.replace(".md", "")));
+        }
+    }
+
+    @Test
+    void everyLinkBetweenRunbooksAndReadmeResolves() throws IOException {
+        List<Path> documents = new ArrayList<>();
+        try (var files = Files.list(root.resolve("runbooks"))) {
+            files.filter(p -> p.toString().endsWith(".md")).forEach(documents::add);
+        }
+        documents.add(root.resolve("README.md"));
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]+\\.md)(#[^)]*)?\\)");
+        int checked = 0;
+        for (Path document : documents) {
+            Matcher m = link.matcher(content(document));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.startsWith("http")) {
+                    continue;
+                }
+                assertThat(document.resolveSibling(target).normalize()).as("link '%s' in %s", target,
+                        root.relativize(document)).isRegularFile();
+                checked++;
+            }
+        }
+        assertThat(checked).as("links checked").isGreaterThan(20);
     }
 
     @Test
