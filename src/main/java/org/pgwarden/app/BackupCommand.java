@@ -46,6 +46,12 @@ final class BackupCommand implements Callable<Integer> {
             default -> throw new PgwardenException(ErrorCode.USAGE, "--type '" + type + "' is not a backup type",
                     "use full, incr or diff", null);
         };
+        // The stop file holds back every new backup, not only the daemon's: a pause is for the host.
+        new StopFile(config.daemon().stopFile()).read().ifPresent(p -> {
+            throw new PgwardenException(ErrorCode.PAUSED, "pgwarden is paused " + p.describe()
+                    + "; no backup is started", "run 'pgwarden resume' first (stop file '"
+                    + config.daemon().stopFile() + "')", null);
+        });
         Map<String, String> notes = new LinkedHashMap<>();
         for (String a : annotations) {
             int eq = a.indexOf('=');

@@ -3,6 +3,7 @@ package org.pgwarden.app;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,8 +42,8 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** A job and the cron expression it runs on. */
-    public record ScheduledJob(Job job, String cron) {
+    /** A job, the cron expression it runs on and how long a due run waits for its lock. */
+    public record ScheduledJob(Job job, String cron, Duration lockWait) {
     }
 
     private final PgwardenConfig config;
@@ -50,15 +51,16 @@ public final class Daemon implements AutoCloseable {
     private final MicrometerMetrics metrics;
     private final Clock clock;
     private final SystemdNotifier notifier;
-    /** How often the backup gauges are re-read from the repository: one listing of backup/ each time. */
-    private static final Duration CATALOG_REFRESH = Duration.ofMinutes(15);
-    private static final Duration CATALOG_RETRY = Duration.ofMinutes(1);
-
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private final Readiness readiness;
     private final JobRunner runner;
+    private final DaemonPause pause;
+    private final DaemonJobs jobs;
+    private final RepositoryAccess repository;
     private final List<ScheduledJob> extraJobs = new ArrayList<>();
     private JobScheduler scheduler;
+    private ScheduledRuns scheduledRuns;
+    private Thread catchUp;
     private AdminHttpServer http;
     private HealthCheckJob healthCheck;
     private WalService wal;
@@ -70,13 +72,25 @@ public final class Daemon implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.notifier = notifier;
-        this.readiness = new Readiness(() -> state.get().label());
+        this.pause = new DaemonPause(new StopFile(config.daemon().stopFile()), metrics);
+        this.readiness = new Readiness(() -> state.get().label(), () -> pause.check()
+                .map(p -> new Readiness.Paused(p.reason(), p.since(), p.by())));
         this.runner = new JobRunner(config.stanza(), clock, metrics);
+        // Every run asks the stop file first, whoever triggered it (schedule, catch-up, admin API).
+        this.runner.setGate(pause);
+        // Opening reads nothing yet: the daemon starts while the repository is down.
+        this.repository = RepositoryAccess.open(config, components, clock);
+        this.jobs = DaemonJobs.standard(config, components, repository, runner, metrics, clock);
     }
 
     /** Adds a job to schedule at start; for jobs beyond the configured ones (tests, extensions). */
     public Daemon withScheduledJob(Job job, String cron) {
-        extraJobs.add(new ScheduledJob(job, cron));
+        return withScheduledJob(job, cron, Duration.ZERO);
+    }
+
+    /** As {@link #withScheduledJob(Job, String)}; a due run waits up to {@code lockWait} for its lock. */
+    public Daemon withScheduledJob(Job job, String cron, Duration lockWait) {
+        extraJobs.add(new ScheduledJob(job, cron, lockWait));
         return this;
     }
 
@@ -86,6 +100,11 @@ public final class Daemon implements AutoCloseable {
 
     public JobRunner runner() {
         return runner;
+    }
+
+    /** The kinds of job this daemon runs; register more (expire) before {@link #start()}. */
+    public DaemonJobs jobs() {
+        return jobs;
     }
 
     public Components components() {
@@ -105,28 +124,36 @@ public final class Daemon implements AutoCloseable {
         BuildInfo build = BuildInfo.load();
         metrics.set(MeterNames.BUILD_INFO, 1, "version", build.version(), "java_version", build.javaVersion());
         metrics.set(MeterNames.DAEMON_READY, 0);
+        pause.check();
         http = AdminHttpServer.start(config.admin().listen(),
-                config.metrics().enabled() ? () -> new Response(200, MicrometerMetrics.contentType(), metrics.scrape())
-                        : null,
+                config.metrics().enabled() ? () -> {
+                    pause.check();
+                    return new Response(200, MicrometerMetrics.contentType(), metrics.scrape());
+                } : null,
                 () -> state.get() == State.STOPPED ? Response.json(503, "{\"live\":false}")
-                        : Response.json(200, "{\"live\":true,\"state\":\"" + state.get().label() + "\"}"),
+                        : Response.json(200, "{\"live\":true,\"state\":\"" + state.get().label()
+                                + "\",\"paused\":" + pause.check().isPresent() + "}"),
                 () -> Response.json(readiness.ready() ? 200 : 503, readiness.toJson()));
 
         DependencyChecks checks = new DependencyChecks(config.postgres().dataDirectory(), config.stanza(),
                 components.postgres(), components.repository(), components.key(), clock);
         healthCheck = new HealthCheckJob(checks, readiness, metrics);
 
-        scheduler = new QuartzJobScheduler(config.stanza(), runner, 4);
+        // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
+        // holds its thread, and must not delay the health check or another kind's fire.
+        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()));
+        scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
+        scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repository.store(),
+                repository.objects());
         config.schedules().healthCheck().ifPresent(cron ->
-                scheduler.schedule(healthCheck, cron, config.schedules().timezone()));
-        BackupCatalogGauges catalogGauges = new BackupCatalogGauges(() -> {
-            RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
-            return new org.pgwarden.repo.BackupCatalog(repo.store(), repo.objects());
-        }, metrics);
+                scheduledRuns.schedule(healthCheck.kind(), cron, () -> runner.run(healthCheck, JobTrigger.SCHEDULE)));
         for (ScheduledJob j : extraJobs) {
-            scheduler.schedule(j.job(), j.cron(), config.schedules().timezone());
+            scheduledRuns.schedule(j.job().kind(), j.cron(), () -> jobs.run(j.job(), JobTrigger.SCHEDULE, j.lockWait()));
         }
+        Instant scheduledAt = clock.instant();
+        scheduledRuns.scheduleConfigured();
         scheduler.start();
+        scheduledRuns.refreshNextFires();
         // After the listener (a failing start is visible) and before "running": wal-push calls
         // reach a daemon that answers them, or none at all and push directly.
         wal = WalService.start(config, components, metrics, clock);
@@ -134,25 +161,24 @@ public final class Daemon implements AutoCloseable {
         // The first readiness answer should not wait for the first cron fire. A scheduled check may
         // fire at this very moment and hold the lock: wait for it rather than skip.
         runner.run(healthCheck, JobTrigger.STARTUP, java.time.Duration.ofSeconds(30));
-        // Off the start path: the first run reads every manifest, which takes a while on a large
-        // repository. Repeated to notice backups taken by other processes, sooner after a failure.
-        Thread seed = new Thread(() -> {
-            JobTrigger trigger = JobTrigger.STARTUP;
-            while (state.get() == State.RUNNING) {
-                boolean ok = runner.run(catalogGauges, trigger).status() == org.pgwarden.job.JobStatus.SUCCEEDED;
-                trigger = JobTrigger.SCHEDULE;
-                try {
-                    Thread.sleep(ok ? CATALOG_REFRESH.toMillis() : CATALOG_RETRY.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "pgwarden-catalog");
-        seed.setDaemon(true);
-        seed.start();
         notifier.ready("running; ready=" + readiness.ready());
         log.info("daemon running stanza={} http=http://{}:{} ready={}", config.stanza(),
                 http.address().getHostString(), http.address().getPort(), readiness.ready());
+        // In the background: reading the repository must not delay readiness, and a repository
+        // that is down at start only means missed fires wait for their next fire.
+        catchUp = new Thread(() -> scheduledRuns.catchUp(scheduledAt), "pgwarden-catch-up");
+        catchUp.setDaemon(true);
+        catchUp.start();
+    }
+
+    /** Waits for the start's catch-up of missed backup fires to finish; true when it did. */
+    public boolean awaitCatchUp(Duration timeout) throws InterruptedException {
+        Thread t = catchUp;
+        if (t == null) {
+            return true;
+        }
+        t.join(Math.max(1, timeout.toMillis()));
+        return !t.isAlive();
     }
 
     /** Ordered, bounded stop; safe to call more than once and from any thread. */
@@ -167,6 +193,9 @@ public final class Daemon implements AutoCloseable {
         metrics.set(MeterNames.DAEMON_READY, 0);
         if (scheduler != null) {
             scheduler.stopTriggers();
+        }
+        if (scheduledRuns != null) {
+            scheduledRuns.stop();
         }
         if (wal != null) {
             // First, so that wal-push calls fall back to pushing directly while jobs wind down.

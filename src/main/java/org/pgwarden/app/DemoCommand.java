@@ -153,11 +153,13 @@ final class DemoCommand implements Callable<Integer> {
                   listen: %s
                 daemon:
                   shutdown-grace: 10s
+                  stop-file: %s
                 wal:
                   socket: %s
                 """.formatted(cluster.dataDirectory(),
                 cluster.binaries().path(org.pgwarden.adapter.process.PgBinaries.Program.POSTGRES).getParent(),
-                cluster.port(), repository, key, listen, repository.resolveSibling("wal.sock"));
+                cluster.port(), repository, key, listen, repository.resolveSibling("pgwarden.stop"),
+                repository.resolveSibling("wal.sock"));
     }
 
     private static void deleteTree(Path dir) throws IOException {

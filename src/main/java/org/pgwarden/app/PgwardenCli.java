@@ -54,6 +54,8 @@ public final class PgwardenCli {
                 .addSubcommand(new InfoCommand(this))
                 .addSubcommand(new RestoreCommand(this))
                 .addSubcommand(new VerifyCommand(this))
+                .addSubcommand(new PauseCommand(this))
+                .addSubcommand(new ResumeCommand(this))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))

@@ -1,17 +1,16 @@
 package org.pgwarden.codec;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 
 /**
- * zstd through zstd-jni. The "no finalizer" stream classes are used because every stream here is
- * closed explicitly; finalizers would only delay freeing the native contexts.
+ * zstd through zstd-jni. Writing goes through {@link ZstdFrameOutputStream}, which reuses native
+ * contexts across objects; reading uses the "no finalizer" stream class because every stream here
+ * is closed explicitly and finalizers would only delay freeing the native context.
  */
 final class ZstdCodec implements Codec {
     /** Level used to read (irrelevant) and the configuration default; see {@code CompressionConfig}. */
@@ -40,14 +39,7 @@ final class ZstdCodec implements Codec {
 
     @Override
     public OutputStream compress(OutputStream out) {
-        try {
-            ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, level);
-            // A checksum inside the frame would duplicate the AEAD tag and the plaintext SHA-256.
-            z.setChecksum(false);
-            return z;
-        } catch (IOException e) {
-            throw new UncheckedIOException("unable to start zstd compression", e);
-        }
+        return new ZstdFrameOutputStream(out, level);
     }
 
     @Override

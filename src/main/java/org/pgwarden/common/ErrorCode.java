@@ -74,7 +74,9 @@ public enum ErrorCode {
     WAL_DIFFERENT_CONTENT("PGW080", ExitCode.INTEGRITY, false),
     WAL_FOREIGN("PGW081", ExitCode.CONFLICT, false),
     WAL_INVALID("PGW082", ExitCode.USAGE, false),
-    WAL_NOT_ARCHIVED("PGW083", ExitCode.FAILED, true);
+    WAL_NOT_ARCHIVED("PGW083", ExitCode.FAILED, true),
+    /** The stop file is present ({@code pgwarden pause}): no new job starts until {@code pgwarden resume}. */
+    PAUSED("PGW090", ExitCode.CONFLICT, false);
 
     private final String id;
     private final int exitCode;

@@ -66,6 +66,13 @@ public final class ConfigNode {
         return raw(key) != null;
     }
 
+    /** True when {@code key} is written as a mapping (rather than a single value or a list). */
+    public boolean isMapping(String key) {
+        known.add(key);
+        JsonNode v = raw(key);
+        return v != null && v.isObject();
+    }
+
     /** Marks {@code key} as valid here without binding it (e.g. a section used only by another type). */
     public void allow(String... keys) {
         known.addAll(List.of(keys));

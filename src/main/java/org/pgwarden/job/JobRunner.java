@@ -33,6 +33,7 @@ public final class JobRunner {
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, JobContext> running = new ConcurrentHashMap<>();
     private volatile String refusalReason;
+    private volatile JobGate gate = JobGate.OPEN;
 
     public JobRunner(String stanza, Clock clock, Metrics metrics) {
         this.stanza = stanza;
@@ -66,6 +67,10 @@ public final class JobRunner {
             if (refused != null) {
                 return finish(context, start, JobStatus.SKIPPED, null, "not started: " + refused, 0);
             }
+            Optional<JobGate.Refusal> closed = gate(job, trigger);
+            if (closed.isPresent()) {
+                return finish(context, start, JobStatus.SKIPPED, closed.get().code(), closed.get().reason(), 0);
+            }
             ReentrantLock lock = locks.computeIfAbsent(safeLockName(job, kind), k -> new ReentrantLock());
             if (!acquire(lock, lockWait)) {
                 return finish(context, start, JobStatus.SKIPPED, ErrorCode.LOCK_HELD,
@@ -73,6 +78,11 @@ public final class JobRunner {
                                 + (lockWait.isZero() ? "" : " after waiting " + lockWait.toSeconds() + "s"), 0);
             }
             try {
+                // Asked again: while this run waited for the lock, the gate may have closed.
+                closed = lockWait.isZero() ? Optional.empty() : gate(job, trigger);
+                if (closed.isPresent()) {
+                    return finish(context, start, JobStatus.SKIPPED, closed.get().code(), closed.get().reason(), 0);
+                }
                 return execute(job, context, start);
             } finally {
                 lock.unlock();
@@ -160,6 +170,21 @@ public final class JobRunner {
     /** From now on new runs are recorded as skipped with {@code reason}; running ones go on. */
     public void refuseNewRuns(String reason) {
         this.refusalReason = reason;
+    }
+
+    /** From now on every run asks {@code gate} first; a refusal records the run as skipped. */
+    public void setGate(JobGate gate) {
+        this.gate = gate == null ? JobGate.OPEN : gate;
+    }
+
+    private Optional<JobGate.Refusal> gate(Job job, JobTrigger trigger) {
+        try {
+            return gate.refusal(job, trigger);
+        } catch (RuntimeException e) {
+            // A gate that cannot decide must not stop every job; it is reported, and the run goes on.
+            log.warn("unable to ask the job gate: {}", e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Asks every running job to stop. */

@@ -16,6 +16,13 @@ public interface JobScheduler extends AutoCloseable {
      */
     void schedule(Job job, String cron, ZoneId zone);
 
+    /**
+     * Registers {@code fire} to run on {@code cron} in {@code zone} under the name {@code kind}; for
+     * callers that decide at each fire how the job runs (overlap policy, follow-up jobs). The action
+     * must pass every run through the {@link JobRunner} itself.
+     */
+    void schedule(String kind, String cron, ZoneId zone, Runnable fire);
+
     /** Starts firing. */
     void start();
 

@@ -21,6 +21,10 @@ public final class MeterNames {
     public static final String JOB_LAST_FAILURE = "pgwarden_job_last_failure_timestamp_seconds";
     /** Gauge, runs in progress; tag {@code kind}. */
     public static final String JOB_RUNNING = "pgwarden_job_running";
+    /** Gauge, epoch seconds of the next scheduled fire; tag {@code kind}; only for scheduled kinds. */
+    public static final String JOB_NEXT_FIRE = "pgwarden_job_next_fire_timestamp_seconds";
+    /** Gauge 1/0: the stop file is present, so the daemon starts no new job (see {@code pgwarden pause}). */
+    public static final String DAEMON_PAUSED = "pgwarden_daemon_paused";
 
     /** Gauge 1/0 from the last readiness probe; tag {@code dependency} (postgres, repository, key). */
     public static final String DEPENDENCY_UP = "pgwarden_dependency_up";
@@ -61,13 +65,13 @@ public final class MeterNames {
     /** Counter of pages whose checksum failed during backups. */
     public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
     /**
-     * Gauge, pages with invalid checksums found by the newest backup (0 when it found none). Unlike
-     * the counter it stays up until a backup finds the pages good again, and the daemon seeds it
-     * from the repository at start, so an alert on it survives restarts.
+     * Gauge, pages with invalid checksums found by the newest backup this process ran (0 when it
+     * found none). Unlike the counter it stays up until a backup finds the pages good again, so an
+     * alert on it does not resolve by itself.
      */
     public static final String BACKUP_LAST_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_last_page_checksum_errors";
 
-    /** Gauge, backups the last verify run found problems with (missing or corrupt objects, WAL gaps). */
+    /** Gauge, backups the last verify job found problems with (missing or corrupt objects, WAL gaps). */
     public static final String VERIFY_FAILED_BACKUPS = "pgwarden_verify_failed_backups";
 
     private MeterNames() {

@@ -44,8 +44,8 @@ public final class BackupCatalog {
         return Collections.unmodifiableList(out);
     }
 
-    /** Labels of committed backups, oldest first, without reading their manifests. */
-    public List<BackupLabel> committedLabels() {
+    /** Labels of committed backups, oldest first, from one listing without reading any manifest. */
+    public List<BackupLabel> labels() {
         List<BackupLabel> out = new ArrayList<>();
         scan().forEach((label, seen) -> {
             if (seen.committed) {

@@ -55,6 +55,64 @@ class CodecTest {
         assertThatThrownBy(() -> decompress(Codec.zstd(1), cut)).isInstanceOf(IOException.class);
     }
 
+    @Test
+    void pooledZstdContextsProduceIndependentFrames() throws IOException {
+        // Many frames in sequence and interleaved: a reused context must start every frame clean.
+        byte[] a = givenData(300_000);
+        byte[] b = "pgwarden ".repeat(50_000).getBytes();
+        for (int i = 0; i < 20; i++) {
+            ByteArrayOutputStream outA = new ByteArrayOutputStream();
+            ByteArrayOutputStream outB = new ByteArrayOutputStream();
+            try (OutputStream ca = Codec.zstd(2).compress(outA); OutputStream cb = Codec.zstd(2).compress(outB)) {
+                ca.write(a, 0, 1000);
+                cb.write(b);
+                ca.write(a, 1000, a.length - 1000);
+            }
+            assertThat(decompress(Codec.zstd(2), outA.toByteArray())).isEqualTo(a);
+            assertThat(decompress(Codec.zstd(2), outB.toByteArray())).isEqualTo(b);
+        }
+        assertThat(ZstdFrameOutputStream.idle(2)).isBetween(1, ZstdFrameOutputStream.POOL_LIMIT);
+    }
+
+    @Test
+    void singleByteWritesMakeTheSameContent() throws IOException {
+        byte[] data = givenData(200_000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream c = Codec.zstd(1).compress(out)) {
+            for (byte x : data) {
+                c.write(x);
+            }
+        }
+        assertThat(decompress(Codec.zstd(1), out.toByteArray())).isEqualTo(data);
+    }
+
+    @Test
+    void aFailingSinkDoesNotReturnAHalfWrittenContextToThePool() throws IOException {
+        byte[] data = givenData(1 << 20);
+        compress(Codec.zstd(4), data);
+        int idleBefore = ZstdFrameOutputStream.idle(4);
+        OutputStream failing = new OutputStream() {
+            @Override
+            public void write(int x) throws IOException {
+                throw new IOException("disk full");
+            }
+
+            @Override
+            public void write(byte[] x, int off, int len) throws IOException {
+                throw new IOException("disk full");
+            }
+        };
+        OutputStream c = Codec.zstd(4).compress(failing);
+        assertThatThrownBy(() -> {
+            c.write(data);
+            c.close();
+        }).isInstanceOf(IOException.class).hasMessage("disk full");
+        assertThatThrownBy(c::close).isInstanceOf(IOException.class);
+        assertThat(ZstdFrameOutputStream.idle(4)).isEqualTo(idleBefore - 1);
+        assertThat(compress(Codec.zstd(4), data).length).isPositive();
+        assertThatThrownBy(() -> c.write(1)).isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
     static byte[] givenData(int size) {
         byte[] b = new byte[size];
         Random r = new Random(size);

@@ -158,4 +158,87 @@ class ConfigLoaderTest {
         assertThat(shown).contains("shutdown-grace: 30s").contains("max-size: 4").contains("listen: 127.0.0.1:9816")
                 .contains("key-file: /etc/pgwarden/repository.key");
     }
+
+    @Test
+    void schedulesAreBareCronsOrMappingsWithAnOverlapPolicy() {
+        String yaml = MINIMAL + """
+                schedules:
+                  full: "0 0 2 ? * SUN"
+                  incr:
+                    cron: "0 0 * * * ?"
+                    on-overlap: wait
+                    max-wait: 20m
+                  verify:
+                    cron: "0 30 4 * * ?"
+                    on-overlap: skip
+                daemon:
+                  stop-file: /run/pgwarden/paused
+                """;
+        PgwardenConfig c = loader.parse(yaml, "t").config();
+        SchedulesConfig s = c.schedules();
+        assertThat(s.catchUp()).isEqualTo(SchedulesConfig.CatchUpPolicy.ONCE);
+        assertThat(s.jobs().keySet()).containsExactly(SchedulesConfig.Task.FULL, SchedulesConfig.Task.INCR,
+                SchedulesConfig.Task.VERIFY);
+        assertThat(s.job(SchedulesConfig.Task.FULL)).hasValueSatisfying(f -> {
+            assertThat(f.cron()).isEqualTo("0 0 2 ? * SUN");
+            assertThat(f.onOverlap()).isEqualTo(SchedulesConfig.OnOverlap.SKIP);
+            assertThat(f.lockWait()).isZero();
+        });
+        assertThat(s.job(SchedulesConfig.Task.INCR)).hasValueSatisfying(f -> {
+            assertThat(f.onOverlap()).isEqualTo(SchedulesConfig.OnOverlap.WAIT);
+            assertThat(f.lockWait()).isEqualTo(Duration.ofMinutes(20));
+        });
+        assertThat(s.job(SchedulesConfig.Task.DIFF)).isEmpty();
+        assertThat(c.daemon().stopFile()).isEqualTo(Path.of("/run/pgwarden/paused"));
+        assertThat(loader.parse(MINIMAL, "t").config().daemon().stopFile())
+                .isEqualTo(Path.of("/var/lib/pgwarden/pgwarden.stop"));
+        assertThat(loader.parse(MINIMAL, "t").config().schedules().jobs()).isEmpty();
+    }
+
+    @Test
+    void scheduleProblemsNameTheJobAndWhatIsExpected() {
+        String yaml = MINIMAL + """
+                schedules:
+                  catch-up: always
+                  full: "0 2 * * 0"
+                  diff:
+                    on-overlap: queue
+                  incr:
+                    cron: "0 0 * * * ?"
+                    max-wait: 5m
+                  verify:
+                    cron: "0 0 4 * * ?"
+                    on-overlap: wait
+                    max-wait: 2d
+                  expire:
+                    crn: "0 0 5 * * ?"
+                """;
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "schedules.catch-up: expected one of 'once', 'none', got 'always'",
+                        "schedules.full: '0 2 * * 0' has 5 fields like a crontab line, but schedules use Quartz cron"
+                                + " with a leading seconds field (sec min hour day-of-month month day-of-week): write"
+                                + " '0 0 2 ? * 0'",
+                        "schedules.diff.cron: must not be empty (a Quartz cron expression such as '0 0 2 * * ?')",
+                        "schedules.diff.on-overlap: expected one of 'wait', 'skip', got 'queue'",
+                        "schedules.incr.max-wait: applies only with 'on-overlap: wait'; remove it or set on-overlap"
+                                + " to wait",
+                        "schedules.verify.max-wait: must be at most 24h so that due runs cannot pile up, got 2d",
+                        "schedules.expire.cron: must not be empty (a Quartz cron expression such as '0 0 2 * * ?')",
+                        "schedules.expire.crn: unknown key (did you mean 'cron'?)"));
+    }
+
+    @Test
+    void theReadmeSchedulesExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("## Schedules");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        PgwardenConfig c = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator())
+                .parse(MINIMAL + example, "README.md").config();
+        assertThat(c.schedules().jobs().keySet()).containsExactly(SchedulesConfig.Task.FULL,
+                SchedulesConfig.Task.INCR, SchedulesConfig.Task.DIFF, SchedulesConfig.Task.VERIFY);
+        assertThat(c.schedules().job(SchedulesConfig.Task.INCR).orElseThrow().lockWait())
+                .isEqualTo(Duration.ofMinutes(20));
+    }
 }

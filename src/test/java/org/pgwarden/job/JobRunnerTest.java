@@ -112,6 +112,50 @@ class JobRunnerTest {
     }
 
     @Test
+    void aClosedGateSkipsTheRunWithItsReasonAndCode() {
+        runner.setGate((job, trigger) -> job.kind().equals("health-check") ? java.util.Optional.empty()
+                : java.util.Optional.of(new JobGate.Refusal(ErrorCode.PAUSED, "paused: 'upgrade'")));
+        boolean[] ran = {false};
+        JobOutcome o = runner.run(job("backup-full", ctx -> {
+            ran[0] = true;
+            return JobResult.of("ok");
+        }), JobTrigger.SCHEDULE);
+        assertThat(ran[0]).isFalse();
+        assertThat(o.status()).isEqualTo(JobStatus.SKIPPED);
+        assertThat(o.errorCode()).contains(ErrorCode.PAUSED);
+        assertThat(o.message()).isEqualTo("paused: 'upgrade'");
+        assertThat(metrics.counter(MeterNames.JOB_RUNS, "kind", "backup-full", "outcome", "skipped")).isEqualTo(1.0);
+        assertThat(runner.run(job("health-check", ctx -> JobResult.of("ok")), JobTrigger.SCHEDULE).status())
+                .isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aRunThatWaitedForItsLockAsksTheGateAgain() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        runner.setGate((job, trigger) -> closed.get()
+                ? java.util.Optional.of(new JobGate.Refusal(ErrorCode.PAUSED, "paused")) : java.util.Optional.empty());
+        Job slow = job("backup-full", ctx -> {
+            started.countDown();
+            release.await();
+            return JobResult.of("ok");
+        });
+        CompletableFuture<JobOutcome> first = CompletableFuture.supplyAsync(() -> runner.run(slow, JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<JobOutcome> waiting = CompletableFuture.supplyAsync(
+                () -> runner.run(job("backup-full", ctx -> JobResult.of("ran")), JobTrigger.SCHEDULE,
+                        Duration.ofSeconds(10)));
+        Thread.sleep(200);
+        closed.set(true);
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+        JobOutcome o = waiting.get(5, TimeUnit.SECONDS);
+        assertThat(o.status()).isEqualTo(JobStatus.SKIPPED);
+        assertThat(o.errorCode()).contains(ErrorCode.PAUSED);
+    }
+
+    @Test
     void cancellationInterruptsABlockedJobAndIsRecorded() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         Job blocked = job("blocked", ctx -> {

@@ -26,7 +26,7 @@ import org.pgwarden.testing.Http;
 
 /**
  * The shipped alert rules in a real Prometheus server, scraping a real daemon: a backup taken by
- * the CLI (not by the daemon) is seen by the daemon through the repository's catalog, and the
+ * the CLI (not by the daemon) is read from the repository when the daemon starts, and the
  * backup-age alerts fire once that backup is older than the threshold. The test copies the rules
  * and replaces only the two age thresholds (26 h and 8 days) by a few seconds.
  */

@@ -33,13 +33,14 @@ import org.quartz.impl.StdSchedulerFactory;
  */
 public final class QuartzJobScheduler implements JobScheduler {
     private static final String GROUP = "pgwarden";
-    private static final String RUNNER = "pgwarden.runner";
-    private static final String JOBS = "pgwarden.jobs";
+    private static final String FIRES = "pgwarden.fires";
 
     private final Scheduler scheduler;
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final JobRunner runner;
+    private final Map<String, Runnable> fires = new ConcurrentHashMap<>();
 
     public QuartzJobScheduler(String instanceName, JobRunner runner, int threads) {
+        this.runner = runner;
         Properties p = new Properties();
         p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "pgwarden-" + instanceName);
         p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
@@ -49,8 +50,7 @@ public final class QuartzJobScheduler implements JobScheduler {
         p.setProperty("org.quartz.jobStore.misfireThreshold", "30000");
         try {
             scheduler = new StdSchedulerFactory(p).getScheduler();
-            scheduler.getContext().put(RUNNER, runner);
-            scheduler.getContext().put(JOBS, jobs);
+            scheduler.getContext().put(FIRES, fires);
         } catch (SchedulerException e) {
             throw new PgwardenException(ErrorCode.INTERNAL, "unable to create the scheduler: " + e.getMessage(), e);
         }
@@ -58,8 +58,12 @@ public final class QuartzJobScheduler implements JobScheduler {
 
     @Override
     public void schedule(Job job, String cron, ZoneId zone) {
-        String kind = job.kind();
-        jobs.put(kind, job);
+        schedule(job.kind(), cron, zone, () -> runner.run(job, JobTrigger.SCHEDULE));
+    }
+
+    @Override
+    public void schedule(String kind, String cron, ZoneId zone, Runnable fire) {
+        fires.put(kind, fire);
         JobDetail detail = JobBuilder.newJob(Bridge.class).withIdentity(kind, GROUP).build();
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(kind, GROUP)
                 .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(TimeZone.getTimeZone(zone))
@@ -112,23 +116,22 @@ public final class QuartzJobScheduler implements JobScheduler {
         }
     }
 
-    /** Quartz instantiates this per fire; it hands over to the runner. */
+    /** Quartz instantiates this per fire; it hands over to the fire's action, which runs the job through the runner. */
     public static final class Bridge implements org.quartz.Job {
         @Override
         public void execute(JobExecutionContext ctx) {
             try {
-                JobRunner runner = (JobRunner) ctx.getScheduler().getContext().get(RUNNER);
                 @SuppressWarnings("unchecked")
-                Map<String, Job> all = (Map<String, Job>) ctx.getScheduler().getContext().get(JOBS);
+                Map<String, Runnable> all = (Map<String, Runnable>) ctx.getScheduler().getContext().get(FIRES);
                 JobKey key = ctx.getJobDetail().getKey();
-                Job job = all.get(key.getName());
-                if (job != null) {
-                    runner.run(job, JobTrigger.SCHEDULE);
+                Runnable fire = all.get(key.getName());
+                if (fire != null) {
+                    fire.run();
                 }
-            } catch (SchedulerException e) {
-                // The runner cannot be reached; nothing else can report this run.
+            } catch (SchedulerException | RuntimeException e) {
+                // The action cannot be reached or failed outside the runner; nothing else can report this fire.
                 org.slf4j.LoggerFactory.getLogger(QuartzJobScheduler.class)
-                        .error("scheduler context unavailable for '{}': {}", ctx.getJobDetail().getKey(), e.toString());
+                        .error("scheduled fire of '{}' failed: {}", ctx.getJobDetail().getKey(), e.toString());
             }
         }
     }

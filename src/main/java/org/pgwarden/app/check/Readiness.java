@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -15,12 +16,23 @@ public final class Readiness {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> state;
+    private final Supplier<Optional<Paused>> paused;
     private volatile List<CheckResult> last = List.of();
     private volatile Instant checkedAt;
 
     /** @param state the daemon's lifecycle state, shown in the body */
     public Readiness(Supplier<String> state) {
+        this(state, Optional::empty);
+    }
+
+    /** @param paused the pause in force, shown in the body; a paused daemon is still ready */
+    public Readiness(Supplier<String> state, Supplier<Optional<Paused>> paused) {
         this.state = state;
+        this.paused = paused;
+    }
+
+    /** A pause in force ({@code pgwarden pause}): new jobs are skipped, the daemon still serves. */
+    public record Paused(String reason, Instant since, String by) {
     }
 
     public void update(List<CheckResult> results, Instant at) {
@@ -43,6 +55,10 @@ public final class Readiness {
         root.put("ready", ready());
         root.put("state", state.get());
         root.put("checkedAt", checkedAt == null ? null : checkedAt.toString());
+        Optional<Paused> p = paused.get();
+        root.put("paused", p.isPresent());
+        p.ifPresent(x -> root.putObject("pause").put("reason", x.reason()).put("since", x.since().toString())
+                .put("by", x.by()));
         ArrayNode checks = root.putArray("checks");
         ObjectNode config = checks.addObject();
         config.put("dependency", "config").put("name", "configuration loaded").put("status", "ok");

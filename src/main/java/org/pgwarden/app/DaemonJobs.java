@@ -1,0 +1,185 @@
+package org.pgwarden.app;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.pgwarden.backup.Backup;
+import org.pgwarden.backup.BackupJob;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.config.SchedulesConfig;
+import org.pgwarden.job.Job;
+import org.pgwarden.job.JobOutcome;
+import org.pgwarden.job.JobRunner;
+import org.pgwarden.job.JobTrigger;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.repo.BackupLabel;
+import org.pgwarden.repo.BackupType;
+import org.pgwarden.restore.VerifyJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which jobs the daemon can run and how to build one from a kind and its parameters, as a
+ * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
+ * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
+ * ({@code set}: a label, {@code full}: true or false), and whatever is {@link #register registered}
+ * (expire). Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
+ * line apply to all of them.
+ */
+public final class DaemonJobs {
+    private static final Logger log = LoggerFactory.getLogger(DaemonJobs.class);
+
+    public static final String BACKUP = "backup";
+    public static final String VERIFY = "verify";
+    public static final String EXPIRE = "expire";
+
+    /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
+    @FunctionalInterface
+    public interface Factory {
+        Job create(Map<String, String> parameters);
+    }
+
+    private final JobRunner runner;
+    private final Map<String, Factory> factories = new ConcurrentHashMap<>();
+    private final List<String> kindsInOrder = new CopyOnWriteArrayList<>();
+    private final List<String> afterBackup = new CopyOnWriteArrayList<>();
+
+    public DaemonJobs(JobRunner runner) {
+        this.runner = runner;
+    }
+
+    /** The built-in kinds: backup and verify, on the daemon's repository and PostgreSQL. */
+    static DaemonJobs standard(PgwardenConfig config, Components components, RepositoryAccess repo, JobRunner runner,
+            Metrics metrics, Clock clock) {
+        DaemonJobs jobs = new DaemonJobs(runner);
+        jobs.register(BACKUP, p -> {
+            Params.only(BACKUP, p, "type");
+            BackupType type = backupType(p.getOrDefault("type", "incr"));
+            Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), components.postgres(),
+                    config.postgres().dataDirectory(), config.backup(), clock, metrics);
+            return new BackupJob(backup, new Backup.Request(type, Map.of()));
+        });
+        jobs.register(VERIFY, p -> {
+            Params.only(VERIFY, p, "set", "full");
+            Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).map(BackupLabel::parse);
+            return new VerifyJob(repo.store(), repo.objects(), clock, set, Params.bool(VERIFY, p, "full"), metrics);
+        });
+        return jobs;
+    }
+
+    /** Adds (or replaces) the kind {@code kind}. */
+    public DaemonJobs register(String kind, Factory factory) {
+        if (factories.put(kind, factory) == null) {
+            kindsInOrder.add(kind);
+        }
+        return this;
+    }
+
+    /**
+     * After every successful backup, whoever triggered it, runs a job of {@code kind} (built with
+     * no parameters) with the same trigger: how "expire after each backup" is switched on.
+     */
+    public DaemonJobs runAfterEachBackup(String kind) {
+        if (!factories.containsKey(kind)) {
+            throw new PgwardenException(ErrorCode.CONFIG_INVALID, "unable to run '" + kind
+                    + "' after each backup: no job of that kind exists; valid kinds: " + String.join(", ", kinds()));
+        }
+        afterBackup.add(kind);
+        return this;
+    }
+
+    /** The kinds that exist, in registration order. */
+    public List<String> kinds() {
+        return List.copyOf(kindsInOrder);
+    }
+
+    public boolean has(String kind) {
+        return factories.containsKey(kind);
+    }
+
+    /** A new job of {@code kind}; a {@code USAGE} error naming the valid kinds or parameters otherwise. */
+    public Job create(String kind, Map<String, String> parameters) {
+        Factory f = kind == null ? null : factories.get(kind);
+        if (f == null) {
+            throw new PgwardenException(ErrorCode.USAGE, "unknown job kind '" + kind + "'; valid kinds: "
+                    + String.join(", ", kinds()));
+        }
+        return f.create(parameters == null ? Map.of() : parameters);
+    }
+
+    /** The job a schedule runs. */
+    Job forSchedule(SchedulesConfig.Task task) {
+        return switch (task) {
+            case FULL, INCR, DIFF -> create(BACKUP, Map.of("type", task.key()));
+            case VERIFY -> create(VERIFY, Map.of());
+            case EXPIRE -> create(EXPIRE, Map.of());
+        };
+    }
+
+    /**
+     * Runs {@code job} through the runner (waiting up to {@code lockWait} for its lock), then, when
+     * it was a backup and succeeded, the follow-up jobs; returns the job's own outcome.
+     */
+    public JobOutcome run(Job job, JobTrigger trigger, Duration lockWait) {
+        JobOutcome outcome = runner.run(job, trigger, lockWait);
+        if (outcome.succeeded() && job instanceof BackupJob) {
+            for (String kind : afterBackup) {
+                Job next;
+                try {
+                    next = create(kind, Map.of());
+                } catch (RuntimeException e) {
+                    log.error("unable to build '{}' to run after backup run {}: {}", kind, outcome.runId(),
+                            e.toString());
+                    continue;
+                }
+                log.info("running {} after backup run {}", kind, outcome.runId());
+                runner.run(next, trigger, lockWait);
+            }
+        }
+        return outcome;
+    }
+
+    private static BackupType backupType(String type) {
+        return switch (type) {
+            case "full" -> BackupType.FULL;
+            case "incr" -> BackupType.INCR;
+            case "diff" -> BackupType.DIFF;
+            default -> throw new PgwardenException(ErrorCode.USAGE, "backup type '" + type
+                    + "' is not valid; expected full, incr or diff");
+        };
+    }
+
+    /** Parameter checks shared by the factories. */
+    public static final class Params {
+        private Params() {
+        }
+
+        /** Refuses parameters other than {@code allowed}, naming them. */
+        public static void only(String kind, Map<String, String> p, String... allowed) {
+            List<String> unknown = new ArrayList<>(p.keySet());
+            unknown.removeAll(Set.of(allowed));
+            if (!unknown.isEmpty()) {
+                throw new PgwardenException(ErrorCode.USAGE, "unknown parameter(s) " + unknown + " for job kind '"
+                        + kind + "'; valid: " + (allowed.length == 0 ? "none" : String.join(", ", allowed)));
+            }
+        }
+
+        public static boolean bool(String kind, Map<String, String> p, String key) {
+            String v = p.getOrDefault(key, "false");
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new PgwardenException(ErrorCode.USAGE, "parameter '" + key + "' of job kind '" + kind
+                        + "' must be true or false, got '" + v + "'");
+            }
+            return Boolean.parseBoolean(v);
+        }
+    }
+
+}
