@@ -60,6 +60,11 @@ public final class MeterNames {
     public static final String BACKUP_STORED_BYTES = "pgwarden_backup_stored_bytes_total";
     /** Gauge, epoch seconds of the last successful backup; tag {@code type}. */
     public static final String BACKUP_LAST_SUCCESS = "pgwarden_backup_last_success_timestamp_seconds";
+    /**
+     * Gauge, seconds the newest backup may age before the backup-age alerts fire, from the backup
+     * schedules; tag {@code type} ({@code any}: every backup schedule; {@code full}).
+     */
+    public static final String BACKUP_MAX_AGE = "pgwarden_backup_max_age_seconds";
     /** Gauge, duration of the last successful backup in seconds; tag {@code type}. */
     public static final String BACKUP_LAST_DURATION = "pgwarden_backup_last_duration_seconds";
     /** Counter of pages whose checksum failed during backups. */

@@ -28,7 +28,8 @@ import org.pgwarden.testing.Http;
  * The shipped alert rules in a real Prometheus server, scraping a real daemon: a backup taken by
  * the CLI (not by the daemon) is read from the repository when the daemon starts, and the
  * backup-age alerts fire once that backup is older than the threshold. The test copies the rules
- * and replaces only the two age thresholds (26 h and 8 days) by a few seconds.
+ * and replaces only the two default age limits (26 h and 7 d 14 h, which apply when the daemon has
+ * no backup schedule) by a few seconds.
  */
 class PrometheusAlertIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -108,10 +109,9 @@ class PrometheusAlertIT {
     /** The shipped rules with the backup-age thresholds (and only those) replaced. */
     private Path givenRulesWithBackupAgeThreshold(Path root, long seconds) throws IOException {
         String rules = Files.readString(root.resolve("alerts/pgwarden.rules.yml"));
-        for (String shipped : List.of("(pgwarden_backup_last_success_timestamp_seconds) > 93600",
-                "(pgwarden_backup_last_success_timestamp_seconds{type=\"full\"}) > 691200")) {
-            assertThat(rules).as("the shipped rules hold the threshold the test replaces").containsOnlyOnce(shipped);
-            rules = rules.replace(shipped, shipped.substring(0, shipped.lastIndexOf('>') + 2) + seconds);
+        for (String shipped : List.of("(pgwarden_build_info) * 0 + 93600", "(pgwarden_build_info) * 0 + 655200")) {
+            assertThat(rules).as("the shipped rules hold the default the test replaces").containsOnlyOnce(shipped);
+            rules = rules.replace(shipped, shipped.substring(0, shipped.lastIndexOf('+') + 2) + seconds);
         }
         Path copy = dir.resolve("pgwarden.rules.yml");
         Files.writeString(copy, rules);
