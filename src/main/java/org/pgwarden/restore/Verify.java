@@ -86,7 +86,7 @@ public final class Verify {
             }
             out.add(now);
         }
-        // A run that finds problems is not a failed job (it did its work): this gauge is the signal.
+        // Tells damage found apart from a run that could not read the repository (both fail a job).
         metrics.set(MeterNames.VERIFY_FAILED_BACKUPS, out.stream().filter(o -> !o.ok()).count());
         return out;
     }
