@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.pgwarden.adapter.http.AdminHttpServer;
 import org.pgwarden.adapter.http.AdminHttpServer.Response;
@@ -58,6 +60,8 @@ public final class Daemon implements AutoCloseable {
     private final DaemonJobs jobs;
     private final RepositoryAccess repository;
     private final List<ScheduledJob> extraJobs = new ArrayList<>();
+    private final Map<String, String> environment;
+    private final List<AutoCloseable> apiResources = new ArrayList<>();
     private JobScheduler scheduler;
     private ScheduledRuns scheduledRuns;
     private Thread catchUp;
@@ -67,6 +71,13 @@ public final class Daemon implements AutoCloseable {
 
     public Daemon(PgwardenConfig config, Components components, MicrometerMetrics metrics, Clock clock,
             SystemdNotifier notifier) {
+        this(config, components, metrics, clock, notifier, System.getenv());
+    }
+
+    /** @param environment where {@code env:} secret references (the control database's password) are read */
+    public Daemon(PgwardenConfig config, Components components, MicrometerMetrics metrics, Clock clock,
+            SystemdNotifier notifier, Map<String, String> environment) {
+        this.environment = environment;
         this.config = config;
         this.components = components;
         this.metrics = metrics;
@@ -125,6 +136,9 @@ public final class Daemon implements AutoCloseable {
         metrics.set(MeterNames.BUILD_INFO, 1, "version", build.version(), "java_version", build.javaVersion());
         metrics.set(MeterNames.DAEMON_READY, 0);
         pause.check();
+        // The token file is checked before anything listens: a bad one stops the start here.
+        Optional<AdminHttpServer.Api> api = AdminApi.open(config, components, runner, jobs, metrics, clock, apiResources);
+        ControlDatabase.attach(config, runner.history(), environment, apiResources);
         http = AdminHttpServer.start(config.admin().listen(),
                 config.metrics().enabled() ? () -> {
                     pause.check();
@@ -133,7 +147,7 @@ public final class Daemon implements AutoCloseable {
                 () -> state.get() == State.STOPPED ? Response.json(503, "{\"live\":false}")
                         : Response.json(200, "{\"live\":true,\"state\":\"" + state.get().label()
                                 + "\",\"paused\":" + pause.check().isPresent() + "}"),
-                () -> Response.json(readiness.ready() ? 200 : 503, readiness.toJson()));
+                () -> Response.json(readiness.ready() ? 200 : 503, readiness.toJson()), api);
 
         DependencyChecks checks = new DependencyChecks(config.postgres().dataDirectory(), config.stanza(),
                 components.postgres(), components.repository(), components.key(), clock);
@@ -213,6 +227,8 @@ public final class Daemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closeQuietly("scheduler", scheduler);
+        // Triggered runs are over (refused, cancelled or done); flush their history, then close.
+        apiResources.forEach(r -> closeQuietly("admin API", r));
         closeQuietly("dependencies", components);
         closeQuietly("http listener", http);
         state.set(State.STOPPED);

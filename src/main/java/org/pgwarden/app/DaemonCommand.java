@@ -26,7 +26,7 @@ final class DaemonCommand implements Callable<Integer> {
         MicrometerMetrics metrics = new MicrometerMetrics(config.stanza(), config.metrics().jvm());
         Components components = Components.open(config, root.context().environment(), metrics);
         Daemon daemon = new Daemon(config, components, metrics, root.context().clock(),
-                new SystemdNotifier(root.context().environment()));
+                new SystemdNotifier(root.context().environment()), root.context().environment());
         try {
             daemon.start();
             root.context().out().println("pgwarden daemon running; metrics at http://"

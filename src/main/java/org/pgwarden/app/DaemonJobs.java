@@ -129,7 +129,12 @@ public final class DaemonJobs {
      * it was a backup and succeeded, the follow-up jobs; returns the job's own outcome.
      */
     public JobOutcome run(Job job, JobTrigger trigger, Duration lockWait) {
-        JobOutcome outcome = runner.run(job, trigger, lockWait);
+        return run(job, trigger, lockWait, runner.newRunId());
+    }
+
+    /** As {@link #run(Job, JobTrigger, Duration)} with a run id handed out before (the admin API's 202). */
+    public JobOutcome run(Job job, JobTrigger trigger, Duration lockWait, String runId) {
+        JobOutcome outcome = runner.run(job, trigger, lockWait, runId);
         if (outcome.succeeded() && job instanceof BackupJob) {
             for (String kind : afterBackup) {
                 Job next;

@@ -48,14 +48,7 @@ final class InfoCommand implements Callable<Integer> {
         PgwardenConfig config = root.loadConfig().config();
         LoggingSetup.apply(config.logging());
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
-            RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
-            Optional<StanzaInfo> stanza = new StanzaStore(repo.store(), repo.objects()).find();
-            BackupCatalog catalog = new BackupCatalog(repo.store(), repo.objects());
-            List<BackupInfo> backups = stanza.isPresent() ? catalog.list() : List.of();
-            List<BackupLabel> interrupted = stanza.isPresent() ? catalog.interrupted() : List.of();
-            WalRanges wal = stanza.map(s -> WalRanges.scan(new WalArchiveIndex(repo.store()), s.walSegmentSize()))
-                    .orElse(WalRanges.empty());
-            ObjectNode doc = document(config.stanza(), repo.store().describe(), stanza, backups, interrupted, wal);
+            ObjectNode doc = collect(config.stanza(), RepositoryAccess.open(config, components, root.context().clock()));
             PrintWriter out = root.context().out();
             if (output.equals("json")) {
                 out.println(JSON.writeValueAsString(doc));
@@ -64,6 +57,17 @@ final class InfoCommand implements Callable<Integer> {
             }
             return ExitCode.OK;
         }
+    }
+
+    /** The JSON document of {@code --output json}, read from the repository; the admin API serves the same. */
+    static ObjectNode collect(String name, RepositoryAccess repo) {
+        Optional<StanzaInfo> stanza = new StanzaStore(repo.store(), repo.objects()).find();
+        BackupCatalog catalog = new BackupCatalog(repo.store(), repo.objects());
+        List<BackupInfo> backups = stanza.isPresent() ? catalog.list() : List.of();
+        List<BackupLabel> interrupted = stanza.isPresent() ? catalog.interrupted() : List.of();
+        WalRanges wal = stanza.map(s -> WalRanges.scan(new WalArchiveIndex(repo.store()), s.walSegmentSize()))
+                .orElse(WalRanges.empty());
+        return document(name, repo.store().describe(), stanza, backups, interrupted, wal);
     }
 
     static ObjectNode document(String name, String where, Optional<StanzaInfo> stanza, List<BackupInfo> backups,

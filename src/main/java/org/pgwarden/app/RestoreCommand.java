@@ -15,19 +15,23 @@ import org.pgwarden.common.ExitCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.ConfigLoader;
 import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.config.WalFetchConfig.WalSource;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.pg.Lsn;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.restore.RecoveryTarget;
 import org.pgwarden.restore.Restore;
+import org.pgwarden.restore.WalPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore a backup into a data directory and prepare recovery to a target.",
             "Uses only the repository. Refuses a directory a running PostgreSQL uses, and a non-empty",
-            "one unless --delta. Start PostgreSQL afterwards; it fetches WAL with 'pgwarden wal-fetch'."})
+            "one unless --delta. Checks that the archive holds the WAL to reach the target before writing.",
+            "Start PostgreSQL afterwards; it gets WAL with 'pgwarden wal-fetch', or from the staged copy with",
+            "--wal-source prestage."})
 final class RestoreCommand implements Callable<Integer> {
     private final PgwardenCli root;
 
@@ -69,8 +73,13 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", paramLabel = "N", description = "Files written at once.")
     int parallelism;
 
-    @Option(names = "--dry-run", description = "Say which backup would be restored and why; write nothing.")
+    @Option(names = "--dry-run", description = "Say which backup would be restored and why, and check the WAL; write nothing.")
     boolean dryRun;
+
+    @Option(names = "--wal-source", paramLabel = "fetch|prestage",
+            description = "fetch: recovery fetches WAL from the repository as it asks; prestage: download it before"
+                    + " PostgreSQL starts (default: restore.wal-source, fetch).")
+    String walSource;
 
     RestoreCommand(PgwardenCli root) {
         this.root = root;
@@ -98,29 +107,59 @@ final class RestoreCommand implements Callable<Integer> {
             tablespaces.put(Path.of(m.substring(0, eq)), Path.of(m.substring(eq + 1)));
         }
         var out = root.context().out();
+        WalSource source;
+        try {
+            source = walSource == null ? config.restore().walSource() : WalSource.parse(walSource);
+        } catch (IllegalArgumentException e) {
+            throw usage("--wal-source " + e.getMessage());
+        }
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
-            Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock());
-            Restore.Choice choice = restore.choose(label, recoveryTarget);
+            Restore restore = new Restore(repo.store(), repo.objects(), root.context().clock(), Metrics.noop());
+            Optional<String> timeline = Optional.ofNullable(targetTimeline);
             if (dryRun) {
-                out.println("would restore backup " + choice.backup().label() + " (" + choice.why() + ") into '"
-                        + pgdata.toAbsolutePath() + "': " + Backup.human(choice.backup().footer().totalSize())
-                        + ", then recover to " + recoveryTarget.describe());
-                return ExitCode.OK;
+                return dryRun(restore.plan(label, recoveryTarget, timeline), recoveryTarget, source, out);
             }
             String restoreCommand = Launcher.command() + " --config " + Path.of(loaded.source()).toAbsolutePath()
                     + " wal-fetch %f %p";
             Restore.Result r = restore.run(new Restore.Request(pgdata.toAbsolutePath(), label, recoveryTarget, action,
-                    Optional.ofNullable(targetTimeline), delta, tablespaces, restoreCommand, "postgres", parallelism),
+                    timeline, delta, tablespaces, restoreCommand, "postgres", parallelism, source,
+                    config.restore().stagingDirectory()),
                     JobContext.standalone("restore", "restore", root.context().clock()));
             out.println("✔ restored backup " + r.label() + " (" + r.why() + ") into '" + pgdata.toAbsolutePath() + "': "
                     + r.files() + " files, " + Backup.human(r.bytesWritten()) + " written, "
-                    + Backup.human(r.bytesFetched()) + " fetched, " + r.took().toSeconds() + "s");
+                    + Backup.human(r.bytesFetched()) + " fetched, " + r.took().toSeconds() + "s; recovery to "
+                    + recoveryTarget.describe() + ", WAL " + source.text());
+            r.details().forEach(out::println);
             out.println("next: start PostgreSQL on it (as its OS user): pg_ctl -D '" + pgdata.toAbsolutePath()
                     + "' start; it replays WAL to " + recoveryTarget.describe()
                     + (recoveryTarget instanceof RecoveryTarget.Latest ? "" : " and then will " + action.setting()));
+            out.println("then check: the server log says 'consistent recovery state reached' and, at the end,"
+                    + " 'recovery stopping' (target) or 'archive recovery complete'; pg_is_in_recovery() is false"
+                    + " once promoted; run 'pgwarden check' against it before sending traffic");
             return ExitCode.OK;
         }
+    }
+
+    private int dryRun(Restore.Plan plan, RecoveryTarget recoveryTarget, WalSource source, java.io.PrintWriter out) {
+        WalPlan wal = plan.wal().plan();
+        out.println("would restore backup " + plan.choice().backup().label() + " (" + plan.choice().why() + ") into '"
+                + pgdata.toAbsolutePath() + "': " + Backup.human(plan.choice().backup().footer().totalSize())
+                + ", then recover to " + recoveryTarget.describe());
+        out.println("WAL: timeline " + plan.wal().timeline() + ", " + wal.segments(wal.spans()) + " segment(s)"
+                + " checked from the backup's start, readable up to LSN " + wal.reachable()
+                + wal.reachableAt().map(t -> " (stored at " + t + ")").orElse("")
+                + (source == WalSource.PRESTAGE ? "; would stage " + wal.segments(wal.stageSpans()) + " segment(s), "
+                + Backup.human(wal.segments(wal.stageSpans()) * wal.segmentSize()) : ""));
+        Optional<WalPlan.Problem> problem = plan.wal().problem();
+        if (problem.isPresent()) {
+            boolean error = problem.get().severity() == WalPlan.Severity.ERROR;
+            out.println((error ? "ERROR [" + ErrorCode.WAL_GAP.id() + "]: the restore would fail: " : "WARNING: ")
+                    + problem.get().message());
+            out.println("HINT: " + problem.get().hint());
+            return error ? ErrorCode.WAL_GAP.exitCode() : ExitCode.OK;
+        }
+        return ExitCode.OK;
     }
 
     private RecoveryTarget target() {

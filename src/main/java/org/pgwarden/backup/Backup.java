@@ -14,6 +14,7 @@ import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.BackupConfig;
 import org.pgwarden.crypto.SealingKey;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.job.Progress;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.pg.Lsn;
@@ -112,7 +113,7 @@ public final class Backup {
         SealingKey dataKey = keyring.newDataKey();
         log.info("backup {} ({}{}) of '{}' started", label, type.name().toLowerCase(),
                 parent.map(p -> ", parent " + p.label()).orElse(""), dataDirectory);
-        try (Progress progress = Progress.start(label.toString(), totalSize(), counters, clock);
+        try (Progress progress = Progress.start("backup " + label, totalSize(), counters::read, clock);
                 EntrySpool spool = new EntrySpool(config.spoolDirectory());
                 PgBackupSession session = postgres.beginBackup(label.toString(), config.fastStart());
                 Stream<PgDataEntry> walk = new PgDataWalker(dataDirectory).entries();

@@ -68,15 +68,30 @@ public enum ErrorCode {
     STANZA_MISSING("PGW062", ExitCode.USAGE, false),
     /** An operation meant for an interrupted backup was asked of a committed one. */
     BACKUP_COMMITTED("PGW063", ExitCode.CONFLICT, false),
+    /** Too many triggered jobs are already waiting for their turn; try again when some have run. */
+    JOB_QUEUE_FULL("PGW064", ExitCode.CONFLICT, true),
+    /** The stop file is present ({@code pgwarden pause}): no new job starts until {@code pgwarden resume}. */
+    PAUSED("PGW065", ExitCode.CONFLICT, false),
 
     HTTP_BIND_FAILED("PGW070", ExitCode.DEPENDENCY, false),
+    /** {@code admin.token-file} is missing, empty, open to other users or owned by another user. */
+    ADMIN_TOKEN_INVALID("PGW071", ExitCode.USAGE, false),
+    /** No daemon answers on {@code admin.listen}. */
+    DAEMON_UNREACHABLE("PGW072", ExitCode.DEPENDENCY, true),
+    /** The daemon's admin API refused a request (wrong token, bad request); the message says why. */
+    API_REQUEST_REFUSED("PGW073", ExitCode.USAGE, false),
 
     WAL_DIFFERENT_CONTENT("PGW080", ExitCode.INTEGRITY, false),
     WAL_FOREIGN("PGW081", ExitCode.CONFLICT, false),
     WAL_INVALID("PGW082", ExitCode.USAGE, false),
     WAL_NOT_ARCHIVED("PGW083", ExitCode.FAILED, true),
-    /** The stop file is present ({@code pgwarden pause}): no new job starts until {@code pgwarden resume}. */
-    PAUSED("PGW090", ExitCode.CONFLICT, false);
+    /** The archive misses WAL a restore needs to reach its target; found before anything is written. */
+    WAL_GAP("PGW084", ExitCode.FAILED, false),
+    /** The requested recovery timeline does not branch from the restored backup's timeline after its start. */
+    WAL_TIMELINE("PGW085", ExitCode.USAGE, false),
+
+    /** The control database (job history) cannot be reached, migrated or written. */
+    CONTROL_DB_FAILED("PGW090", ExitCode.DEPENDENCY, true);
 
     private final String id;
     private final int exitCode;
@@ -100,5 +115,15 @@ public enum ErrorCode {
     /** Whether the same operation may succeed when tried again after a pause. */
     public boolean retriable() {
         return retriable;
+    }
+
+    /** The code with identifier {@code id} ({@code PGW020}), if there is one. */
+    public static java.util.Optional<ErrorCode> byId(String id) {
+        for (ErrorCode c : values()) {
+            if (c.id.equals(id)) {
+                return java.util.Optional.of(c);
+            }
+        }
+        return java.util.Optional.empty();
     }
 }

@@ -1,5 +1,7 @@
 package org.pgwarden.config;
 
+import java.util.Optional;
+
 /**
  * The whole configuration, immutable once loaded. Each feature reads only its own section.
  */
@@ -16,7 +18,8 @@ public record PgwardenConfig(
         LoggingConfig logging,
         DaemonConfig daemon,
         WalFetchConfig restore,
-        WalConfig wal) {
+        WalConfig wal,
+        Optional<ControlDatabaseConfig> controlDatabase) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -37,7 +40,8 @@ public record PgwardenConfig(
                 LoggingConfig.bind(root.section("logging")),
                 DaemonConfig.bind(root.section("daemon")),
                 WalFetchConfig.bind(root.section("restore")),
-                WalConfig.bind(root.section("wal")));
+                WalConfig.bind(root.section("wal")),
+                ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")));
         root.done();
         return c;
     }

@@ -1,6 +1,8 @@
 package org.pgwarden.job;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 
@@ -10,6 +12,8 @@ public final class JobContext {
     private final String kind;
     private final JobTrigger trigger;
     private final Clock clock;
+    private final Instant accepted;
+    private volatile Instant started;
     private volatile String cancelReason;
     private volatile Thread worker;
 
@@ -18,6 +22,7 @@ public final class JobContext {
         this.kind = kind;
         this.trigger = trigger;
         this.clock = clock;
+        this.accepted = clock.instant();
     }
 
     /** A context for running a job directly (tests, one-shot CLI commands). */
@@ -39,6 +44,20 @@ public final class JobContext {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** When the runner took the run, before it waited for the lock. */
+    public Instant accepted() {
+        return accepted;
+    }
+
+    /** When the job got its lock and began its work; empty while it waits for the lock. */
+    public Optional<Instant> started() {
+        return Optional.ofNullable(started);
+    }
+
+    void markStarted(Instant at) {
+        this.started = at;
     }
 
     public boolean isCancelled() {

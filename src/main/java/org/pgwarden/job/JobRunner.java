@@ -30,15 +30,23 @@ public final class JobRunner {
     private final String stanza;
     private final Clock clock;
     private final Metrics metrics;
+    private final JobHistory history;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, JobContext> waiting = new ConcurrentHashMap<>();
     private final Map<String, JobContext> running = new ConcurrentHashMap<>();
     private volatile String refusalReason;
     private volatile JobGate gate = JobGate.OPEN;
 
     public JobRunner(String stanza, Clock clock, Metrics metrics) {
+        this(stanza, clock, metrics, new JobHistory(JobHistory.DEFAULT_CAPACITY, metrics));
+    }
+
+    /** @param history where every finished run is recorded (skipped ones too) */
+    public JobRunner(String stanza, Clock clock, Metrics metrics, JobHistory history) {
         this.stanza = stanza;
         this.clock = clock;
         this.metrics = metrics;
+        this.history = history;
     }
 
     /** Runs {@code job} now; skips it if its lock is held. */
@@ -52,8 +60,15 @@ public final class JobRunner {
      * silently.
      */
     public JobOutcome run(Job job, JobTrigger trigger, Duration lockWait) {
+        return run(job, trigger, lockWait, newRunId());
+    }
+
+    /**
+     * As {@link #run(Job, JobTrigger, Duration)} under a run id from {@link #newRunId()} that the
+     * caller already handed out (the admin API answers with it before the run begins).
+     */
+    public JobOutcome run(Job job, JobTrigger trigger, Duration lockWait, String runId) {
         String kind = safeKind(job);
-        String runId = newRunId(clock.instant());
         JobContext context = new JobContext(runId, kind, trigger, clock);
         Instant start = clock.instant();
         String oldJob = MDC.get("job");
@@ -72,18 +87,37 @@ public final class JobRunner {
                 return finish(context, start, JobStatus.SKIPPED, closed.get().code(), closed.get().reason(), 0);
             }
             ReentrantLock lock = locks.computeIfAbsent(safeLockName(job, kind), k -> new ReentrantLock());
-            if (!acquire(lock, lockWait)) {
+            boolean acquired;
+            context.bindWorker(Thread.currentThread());
+            waiting.put(runId, context);
+            try {
+                acquired = acquire(lock, lockWait);
+            } catch (InterruptedException e) {
+                // cancelAll (shutdown) while this run waited for its turn
+                Thread.interrupted();
+                return finish(context, start, JobStatus.CANCELLED, ErrorCode.CANCELLED,
+                        "cancelled while waiting for lock '" + safeLockName(job, kind) + "'", 0);
+            } finally {
+                waiting.remove(runId);
+                context.bindWorker(null);
+            }
+            if (!acquired) {
                 return finish(context, start, JobStatus.SKIPPED, ErrorCode.LOCK_HELD,
                         "skipped: lock '" + safeLockName(job, kind) + "' is held by another run"
                                 + (lockWait.isZero() ? "" : " after waiting " + lockWait.toSeconds() + "s"), 0);
             }
             try {
+                refused = refusalReason;
+                if (refused != null) {
+                    // The daemon began stopping while this run waited: it must not start now.
+                    return finish(context, start, JobStatus.SKIPPED, null, "not started: " + refused, 0);
+                }
                 // Asked again: while this run waited for the lock, the gate may have closed.
                 closed = lockWait.isZero() ? Optional.empty() : gate(job, trigger);
                 if (closed.isPresent()) {
                     return finish(context, start, JobStatus.SKIPPED, closed.get().code(), closed.get().reason(), 0);
                 }
-                return execute(job, context, start);
+                return execute(job, context);
             } finally {
                 lock.unlock();
             }
@@ -99,8 +133,21 @@ public final class JobRunner {
         }
     }
 
-    private JobOutcome execute(Job job, JobContext context, Instant start) {
+    /** A fresh run id, for {@link #run(Job, JobTrigger, Duration, String)}. */
+    public String newRunId() {
+        return newRunId(clock.instant());
+    }
+
+    /** Every run recorded by this runner. */
+    public JobHistory history() {
+        return history;
+    }
+
+    /** Runs the job under its lock; the outcome's start is when the work began, after any wait. */
+    private JobOutcome execute(Job job, JobContext context) {
+        Instant start = clock.instant();
         context.bindWorker(Thread.currentThread());
+        context.markStarted(start);
         running.put(context.runId(), context);
         metrics.set(MeterNames.JOB_RUNNING, runningCount(context.kind()), "kind", context.kind());
         log.debug("job started trigger={}", context.trigger().label());
@@ -139,6 +186,7 @@ public final class JobRunner {
         } catch (RuntimeException e) {
             log.warn("unable to record metrics for the job outcome: {}", e.toString());
         }
+        history.record(outcome);
         String line = "job finished kind={} trigger={} outcome={} duration={}s bytes={} code={} message=\"{}\"";
         Object[] args = {ctx.kind(), ctx.trigger().label(), status.label(),
                 String.format(java.util.Locale.ROOT, "%.3f", outcome.duration().toMillis() / 1000.0), bytes,
@@ -167,6 +215,11 @@ public final class JobRunner {
         return List.copyOf(running.values());
     }
 
+    /** Runs waiting for their lock now (a triggered backup while another backup runs). */
+    public List<JobContext> waiting() {
+        return List.copyOf(waiting.values());
+    }
+
     /** From now on new runs are recorded as skipped with {@code reason}; running ones go on. */
     public void refuseNewRuns(String reason) {
         this.refusalReason = reason;
@@ -187,18 +240,21 @@ public final class JobRunner {
         }
     }
 
-    /** Asks every running job to stop. */
+    /** Asks every running job to stop, and every run waiting for its lock to give up. */
     public void cancelAll(String reason) {
+        for (JobContext c : waiting.values()) {
+            c.cancel(reason);
+        }
         for (JobContext c : running.values()) {
             log.warn("cancelling job kind={} runId={}: {}", c.kind(), c.runId(), reason);
             c.cancel(reason);
         }
     }
 
-    /** Waits until no job runs or {@code timeout} passes; true when idle. */
+    /** Waits until no job runs or waits for its lock, or {@code timeout} passes; true when idle. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!running.isEmpty()) {
+        while (!running.isEmpty() || !waiting.isEmpty()) {
             if (System.nanoTime() >= deadline) {
                 return false;
             }

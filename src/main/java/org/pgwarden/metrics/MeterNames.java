@@ -26,6 +26,11 @@ public final class MeterNames {
     /** Gauge 1/0: the stop file is present, so the daemon starts no new job (see {@code pgwarden pause}). */
     public static final String DAEMON_PAUSED = "pgwarden_daemon_paused";
 
+    /** Counter of finished runs that could not be written to the control database's job history. */
+    public static final String JOB_HISTORY_WRITE_FAILURES = "pgwarden_job_history_write_failures_total";
+    /** Counter of admin API requests; tags {@code method}, {@code status} (the HTTP status code). */
+    public static final String ADMIN_API_REQUESTS = "pgwarden_admin_api_requests_total";
+
     /** Gauge 1/0 from the last readiness probe; tag {@code dependency} (postgres, repository, key). */
     public static final String DEPENDENCY_UP = "pgwarden_dependency_up";
     /** Counter of failed attempts that were retried or gave up; tags {@code dependency}, {@code code}. */
@@ -78,6 +83,11 @@ public final class MeterNames {
 
     /** Gauge, backups the last verify job found problems with (missing or corrupt objects, WAL gaps). */
     public static final String VERIFY_FAILED_BACKUPS = "pgwarden_verify_failed_backups";
+
+    /** Counter of bytes restores wrote; tag {@code what} (files: the data directory, wal: WAL staged ahead). */
+    public static final String RESTORE_BYTES = "pgwarden_restore_bytes_total";
+    /** Timer (summary: _count, _sum, _max) in seconds of restores; tag {@code outcome} (succeeded, failed). */
+    public static final String RESTORE_DURATION = "pgwarden_restore_duration_seconds";
 
     private MeterNames() {
     }

@@ -25,7 +25,8 @@ public final class PgDataLayout {
             "pg_serial",     // serializable transaction state, emptied at start
             "pg_snapshots",  // exported snapshots, valid only in the running server
             "pg_stat_tmp",   // temporary statistics files
-            "pg_subtrans");  // subtransaction state, rebuilt at start
+            "pg_subtrans",   // subtransaction state, rebuilt at start
+            "pgwarden-wal"); // WAL a restore staged for recovery; leftovers belong to the old history
 
     /**
      * Top-level files that belong to the running server or to another backup. {@code backup_label}

@@ -17,7 +17,9 @@ final class RecoveryFiles {
     private RecoveryFiles() {
     }
 
-    static void write(Restore.Request request, ManifestHeader header, FileOwner owner) throws IOException {
+    /** @param restoreCommand what PostgreSQL runs to get each WAL file */
+    static void write(Restore.Request request, String restoreCommand, ManifestHeader header, FileOwner owner)
+            throws IOException {
         Path pgdata = request.pgdata();
         write(pgdata.resolve("backup_label"), header.backupLabelText(), owner);
         if (header.tablespaceMapText() != null && !header.tablespaceMapText().isBlank()) {
@@ -27,7 +29,7 @@ final class RecoveryFiles {
         Path auto = pgdata.resolve("postgresql.auto.conf");
         StringBuilder settings = new StringBuilder("\n# recovery settings written by pgwarden restore of backup ")
                 .append(header.label()).append('\n')
-                .append("restore_command = '").append(request.restoreCommand().replace("'", "''")).append("'\n")
+                .append("restore_command = '").append(restoreCommand.replace("'", "''")).append("'\n")
                 .append(request.target().settings());
         if (!(request.target() instanceof RecoveryTarget.Latest)) {
             settings.append("recovery_target_action = '").append(request.action().setting()).append("'\n");

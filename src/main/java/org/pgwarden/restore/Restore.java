@@ -24,9 +24,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.pgwarden.common.ByteSize;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.WalFetchConfig.WalSource;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.job.Progress;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.BackupLabel;
@@ -34,6 +39,8 @@ import org.pgwarden.repo.ManifestEntry;
 import org.pgwarden.repo.ManifestHeader;
 import org.pgwarden.repo.ManifestReader;
 import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.repo.StanzaStore;
+import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,27 +56,86 @@ public final class Restore {
     /**
      * What to restore.
      *
-     * @param set            a backup, or empty to choose from the target
-     * @param restoreCommand the {@code restore_command} to configure (fetches WAL from the repository)
-     * @param tablespaces    new locations for tablespaces, by their old location
+     * @param set              a backup, or empty to choose from the target
+     * @param restoreCommand   the {@code restore_command} that fetches WAL from the repository; with
+     *                         {@code prestage} it is the fallback for anything not staged
+     * @param tablespaces      new locations for tablespaces, by their old location
+     * @param walSource        whether WAL is fetched on demand or staged before PostgreSQL starts
+     * @param stagingDirectory where to stage WAL; empty: {@code pgwarden-wal} in the data directory
      */
     public record Request(Path pgdata, Optional<BackupLabel> set, RecoveryTarget target, RecoveryTarget.Action action,
             Optional<String> targetTimeline, boolean delta, Map<Path, Path> tablespaces, String restoreCommand,
-            String osUser, int parallelism) {
+            String osUser, int parallelism, WalSource walSource, Optional<Path> stagingDirectory) {
+
+        public Request(Path pgdata, Optional<BackupLabel> set, RecoveryTarget target, RecoveryTarget.Action action,
+                Optional<String> targetTimeline, boolean delta, Map<Path, Path> tablespaces, String restoreCommand,
+                String osUser, int parallelism) {
+            this(pgdata, set, target, action, targetTimeline, delta, tablespaces, restoreCommand, osUser, parallelism,
+                    WalSource.FETCH, Optional.empty());
+        }
+
+        /** Where staged WAL goes. */
+        public Path staging() {
+            return stagingDirectory.orElse(pgdata.resolve(WalStaging.DIRECTORY));
+        }
     }
 
+    /**
+     * @param wal    the WAL check done before anything was written; its warning, if any, belongs
+     *               in the summary
+     * @param staged WAL staged ahead of recovery ({@code prestage} only)
+     */
     public record Result(BackupLabel label, String why, long files, long bytesWritten, long bytesFetched,
-            Duration took) {
+            Duration took, WalCheck.Result wal, Optional<WalStaging.Result> staged) {
+
+        /** Lines for the operator after the first: WAL, staging, warnings. */
+        public List<String> details() {
+            List<String> out = new ArrayList<>();
+            WalPlan p = wal.plan();
+            out.add("WAL: timeline " + wal.timeline() + ", " + p.segments(p.spans()) + " segment(s) checked from the"
+                    + " backup's start, readable up to LSN " + p.reachable()
+                    + p.reachableAt().map(t -> " (stored at " + t + ")").orElse(""));
+            staged.ifPresent(st -> out.addAll(WalStaging.describe(st)));
+            wal.problem().ifPresent(pr -> {
+                out.add("WARNING: " + pr.message());
+                out.add("HINT: " + pr.hint());
+            });
+            return out;
+        }
+    }
+
+    /** What a restore would do: the backup, and the WAL check (with any problem) for the target. */
+    public record Plan(Choice choice, WalCheck.Result wal) {
     }
 
     private final ObjectStore store;
     private final SealedObjects objects;
     private final Clock clock;
 
+    private final Metrics metrics;
+
     public Restore(ObjectStore store, SealedObjects objects, Clock clock) {
+        this(store, objects, clock, Metrics.noop());
+    }
+
+    public Restore(ObjectStore store, SealedObjects objects, Clock clock, Metrics metrics) {
         this.store = store;
         this.objects = objects;
         this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Chooses the backup and checks, from listings and history files only, that the archive holds
+     * the WAL from the backup's start to the target along the timeline path. Throws when the
+     * timeline cannot be followed; a missing segment is returned as the plan's problem.
+     */
+    public Plan plan(Optional<BackupLabel> set, RecoveryTarget target, Optional<String> targetTimeline) {
+        Choice choice = choose(set, target);
+        int segmentSize = new StanzaStore(store, objects).load().walSegmentSize();
+        WalCheck.Result wal = new WalCheck(new WalArchiveIndex(store), objects, segmentSize)
+                .check(choice.backup().header(), target, targetTimeline);
+        return new Plan(choice, wal);
     }
 
     /** Which backup a restore to {@code target} starts from, and why. */
@@ -116,28 +182,66 @@ public final class Restore {
 
     public Result run(Request request, JobContext context) throws IOException {
         Instant started = clock.instant();
-        Choice choice = choose(request.set(), request.target());
+        try {
+            Result r = restore(request, context, started);
+            metrics.observe(MeterNames.RESTORE_DURATION, r.took(), "outcome", "succeeded");
+            return r;
+        } catch (IOException | RuntimeException e) {
+            metrics.observe(MeterNames.RESTORE_DURATION, Duration.between(started, clock.instant()), "outcome",
+                    "failed");
+            throw e;
+        }
+    }
+
+    private Result restore(Request request, JobContext context, Instant started) throws IOException {
+        // Everything that can prove the restore pointless is checked before the first byte is written.
+        Plan plan = plan(request.set(), request.target(), request.targetTimeline());
+        Choice choice = plan.choice();
         BackupLabel label = choice.backup().label();
+        Optional<WalPlan.Problem> problem = plan.wal().problem();
+        if (problem.isPresent() && problem.get().severity() == WalPlan.Severity.ERROR) {
+            throw new PgwardenException(ErrorCode.WAL_GAP, problem.get().message(), problem.get().hint(), null);
+        }
+        problem.ifPresent(p -> log.warn("{}; HINT: {}", p.message(), p.hint()));
         TargetDirectory.prepare(request.pgdata(), request.delta());
-        log.info("restoring backup {} ({}) into '{}', recovery to {}", label, choice.why(), request.pgdata(),
-                request.target().describe());
+        log.info("restoring backup {} ({}) into '{}', recovery to {}, WAL {}", label, choice.why(), request.pgdata(),
+                request.target().describe(), request.walSource().text());
         FileOwner owner = FileOwner.forRestore(request.pgdata(), request.osUser());
         AtomicLong files = new AtomicLong();
         AtomicLong written = new AtomicLong();
         AtomicLong fetched = new AtomicLong();
+        AtomicLong done = new AtomicLong();
         ManifestHeader header;
-        try (ManifestReader manifest = ManifestReader.open(objects, label)) {
+        try (ManifestReader manifest = ManifestReader.open(objects, label);
+                Progress progress = Progress.start("restore " + label, choice.backup().footer().totalSize(),
+                        done::get, clock)) {
             header = manifest.header();
-            writeAll(manifest, request, owner, context, files, written, fetched);
+            writeAll(manifest, request, owner, context, files, written, fetched, done);
         }
+        metrics.increment(MeterNames.RESTORE_BYTES, written.get(), "what", "files");
         if (request.delta()) {
             long removed = TargetDirectory.removeExtras(request.pgdata(), objects, label);
             log.info("delta restore removed {} file(s) that are not in backup {}", removed, label);
         }
-        RecoveryFiles.write(request, header, owner);
+        Optional<WalStaging.Result> staged = Optional.empty();
+        String restoreCommand = request.restoreCommand();
+        if (request.walSource() == WalSource.PRESTAGE) {
+            WalStaging.Result s = new WalStaging(new WalArchiveIndex(store), objects, clock)
+                    .stage(plan.wal(), request.staging(), owner, request.parallelism(), context);
+            metrics.increment(MeterNames.RESTORE_BYTES, s.bytes(), "what", "wal");
+            staged = Optional.of(s);
+            restoreCommand = WalStaging.restoreCommand(s.directory(), request.restoreCommand());
+        }
+        // Written last: a restore that failed earlier leaves no recovery.signal to start from.
+        RecoveryFiles.write(request, restoreCommand, header, owner);
         owner.directory(request.pgdata(), 0700);
         Duration took = Duration.between(started, clock.instant());
-        return new Result(label, choice.why(), files.get(), written.get(), fetched.get(), took);
+        Result result = new Result(label, choice.why(), files.get(), written.get(), fetched.get(), took, plan.wal(),
+                staged);
+        log.info("restored backup {} into '{}': {} files, {} written, {} fetched, {}s; {}", label, request.pgdata(),
+                files.get(), ByteSize.ofBytes(written.get()).toHuman(), ByteSize.ofBytes(fetched.get()).toHuman(),
+                took.toSeconds(), String.join("; ", result.details()));
+        return result;
     }
 
     private record Task(ManifestEntry entry, Path target) {
@@ -145,7 +249,7 @@ public final class Restore {
     }
 
     private void writeAll(ManifestReader manifest, Request request, FileOwner owner, JobContext context,
-            AtomicLong files, AtomicLong written, AtomicLong fetched) throws IOException {
+            AtomicLong files, AtomicLong written, AtomicLong fetched, AtomicLong done) throws IOException {
         int workers = Math.max(1, request.parallelism());
         BlockingQueue<Task> queue = new ArrayBlockingQueue<>(workers * 4);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -163,6 +267,7 @@ public final class Restore {
                     for (Task t = queue.take(); t != Task.END && failure.get() == null; t = queue.take()) {
                         written.addAndGet(writer.write(t.entry(), t.target(), request.delta()));
                         files.incrementAndGet();
+                        done.addAndGet(t.entry().size());
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);

@@ -1,13 +1,12 @@
 package org.pgwarden.wal;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.repo.VerifiedFile;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.pg.WalSegmentName;
@@ -104,16 +103,7 @@ public final class WalFetch {
 
     /** Decrypts {@code object} into {@code target}; names the key in every failure. */
     private void download(ObjectInfo object, Path target) {
-        String key = object.key().toString();
-        String sha = WalArchiveIndex.checksumPrefix(object.key());
-        try (InputStream in = archive.get().objects().open(object.key())) {
-            VerifiedFile.write(in, target, sha, key);
-        } catch (PgwardenException e) {
-            throw e.getMessage().contains(key) ? e : new PgwardenException(e.errorCode(),
-                    "unable to restore WAL object '" + key + "': " + e.getMessage(), e.hint().orElse(null), e);
-        } catch (IOException e) {
-            throw new PgwardenException(ErrorCode.REPO_IO, "unable to close WAL object '" + key + "': " + e, e);
-        }
+        VerifiedFile.restoreWal(archive.get().objects(), object, target);
     }
 
     /** Places decrypted content of an archived object at a path. */

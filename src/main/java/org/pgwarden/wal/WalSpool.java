@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.repo.VerifiedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

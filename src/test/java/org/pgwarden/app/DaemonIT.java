@@ -149,6 +149,40 @@ class DaemonIT {
                 .containsPattern("pgwarden_job_runs_total\\{kind=\"tick\",outcome=\"succeeded\",stanza=\"test\"\\} [2-9]");
     }
 
+    @Test
+    void aControlDatabaseThatIsDownNeitherStopsTheStartNorJobsAndIsCounted() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        try (LogCapture logs = LogCapture.pgwarden()) {
+            startDaemon("control-database:\n  url: jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres\n"
+                    + "  user: postgres\n  connect-timeout: 1s\n").start();
+            assertThat(daemon.state()).isEqualTo(Daemon.State.RUNNING);
+            JobOutcome o = daemon.runner().run(new Job() {
+                @Override
+                public String kind() {
+                    return "tick";
+                }
+
+                @Override
+                public JobResult run(JobContext context) {
+                    return JobResult.of("tick");
+                }
+            }, JobTrigger.CLI);
+            assertThat(o.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(daemon.runner().history().find(o.runId())).contains(o);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Http.get(url("/metrics")).body().contains("pgwarden_job_history_write_failures_total{stanza=\"test\"} 2.0")) {
+                assertThat(System.nanoTime()).as("write failures counted").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("job history not available from the"
+                    + " control database yet").contains("PGW090"));
+            assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("unable to store job run " + o.runId()));
+        }
+    }
+
     // The daemon owns its components; these reach the same dependencies for the re-check above.
     private org.pgwarden.pg.PgCluster daemonComponentsPostgres() {
         return new org.pgwarden.adapter.jdbc.JdbcPgCluster(pg.postgresConfig(), Map.of(),

@@ -217,7 +217,7 @@ class ScheduleIT {
             assertThat(metrics(daemon)).contains("pgwarden_daemon_paused{stanza=\"test\"} 0.0");
             daemon.stop("seen enough");
             assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("job finished kind=backup-incr")
-                    .contains("outcome=skipped").contains("code=PGW090").contains("paused: 'storage maintenance'"));
+                    .contains("outcome=skipped").contains("code=PGW065").contains("paused: 'storage maintenance'"));
             assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("daemon paused"));
             assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("daemon resumed"));
         }
@@ -225,7 +225,7 @@ class ScheduleIT {
         assertThat(CliRun.run("--config", config.toString(), "pause", "--reason", "upgrade").exitCode()).isZero();
         CliRun backup = CliRun.run("--config", config.toString(), "backup", "--type", "full");
         assertThat(backup.exitCode()).isEqualTo(5);
-        assertThat(backup.err()).contains("PGW090").contains("paused 'upgrade'").contains("pgwarden resume");
+        assertThat(backup.err()).contains("PGW065").contains("paused 'upgrade'").contains("pgwarden resume");
         assertThat(CliRun.run("--config", config.toString(), "resume").exitCode()).isZero();
     }
 

@@ -144,6 +144,48 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminTokenFileAndControlDatabaseAreOptional() {
+        PgwardenConfig none = loader.parse(MINIMAL, "t").config();
+        assertThat(none.admin().tokenFile()).isEmpty();
+        assertThat(none.admin().triggerLockWait()).isEqualTo(Duration.ofHours(6));
+        assertThat(none.controlDatabase()).isEmpty();
+
+        PgwardenConfig c = loader.parse(MINIMAL + """
+                admin:
+                  token-file: /etc/pgwarden/admin.token
+                  trigger-lock-wait: 30m
+                control-database:
+                  url: jdbc:postgresql://db.example:5432/pgwarden
+                  user: warden
+                  password: env:PGWARDEN_CONTROL_PASSWORD
+                """, "t").config();
+        assertThat(c.admin().tokenFile()).contains(Path.of("/etc/pgwarden/admin.token"));
+        assertThat(c.admin().triggerLockWait()).isEqualTo(Duration.ofMinutes(30));
+        ControlDatabaseConfig db = c.controlDatabase().orElseThrow();
+        assertThat(db.url()).isEqualTo("jdbc:postgresql://db.example:5432/pgwarden");
+        assertThat(db.user()).isEqualTo("warden");
+        assertThat(db.password()).map(Object::toString).contains("env:PGWARDEN_CONTROL_PASSWORD");
+        assertThat(db.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void controlDatabaseUrlMustBePostgresAndCarryNoCredentials() {
+        assertThatThrownBy(() -> loader.parse(MINIMAL + """
+                admin:
+                  token-file: relative/admin.token
+                control-database:
+                  url: jdbc:postgresql://db.example/pgwarden?user=a&password=hunter2hunter2
+                """, "t")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("admin.token-file: expected an absolute path")
+                .hasMessageContaining("control-database.url: must not carry credentials")
+                .hasMessageNotContaining("hunter2hunter2");
+        assertThatThrownBy(() -> loader.parse(MINIMAL + "control-database:\n  url: mysql://x/y\n", "t"))
+                .hasMessageContaining("control-database.url: expected a PostgreSQL JDBC URL");
+        assertThatThrownBy(() -> loader.parse(MINIMAL + "control-database:\n  user: x\n", "t"))
+                .hasMessageContaining("control-database.url: must not be empty");
+    }
+
+    @Test
     void badYamlAndEmptyFilesAreClearErrors() {
         assertThatThrownBy(() -> loader.parse("stanza: [unclosed", "t")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("not valid YAML at line");

@@ -175,6 +175,110 @@ class JobRunnerTest {
     }
 
     @Test
+    void aRunUnderAnIdHandedOutEarlierKeepsItAndIsInTheHistory() {
+        String id = runner.newRunId();
+        JobOutcome o = runner.run(job("demo", ctx -> {
+            assertThat(ctx.runId()).isEqualTo(id);
+            return new JobResult(7, "done");
+        }), JobTrigger.API, Duration.ZERO, id);
+        assertThat(o.runId()).isEqualTo(id);
+        assertThat(runner.history().find(id)).contains(o);
+        assertThat(runner.history().recent()).first().isEqualTo(o);
+    }
+
+    @Test
+    void aRunWaitingForItsLockIsVisibleStartsAfterTheHolderAndCountsItsStartFromThere() throws Exception {
+        Clock real = Clock.systemUTC();
+        JobRunner r = new JobRunner("main", real, metrics);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Job slow = job("backup", ctx -> {
+            started.countDown();
+            release.await();
+            return JobResult.of("first");
+        });
+        CompletableFuture<JobOutcome> first = CompletableFuture.supplyAsync(() -> r.run(slow, JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        String id = r.newRunId();
+        CompletableFuture<JobOutcome> second = CompletableFuture.supplyAsync(() ->
+                r.run(job("backup", ctx -> JobResult.of("second")), JobTrigger.API, Duration.ofSeconds(10), id));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (r.waiting().stream().noneMatch(c -> c.runId().equals(id))) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(r.waiting()).singleElement().satisfies(c -> assertThat(c.started()).isEmpty());
+        Thread.sleep(50);
+        release.countDown();
+        JobOutcome a = first.get(5, TimeUnit.SECONDS);
+        JobOutcome b = second.get(5, TimeUnit.SECONDS);
+        assertThat(b.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(b.start()).isAfterOrEqualTo(a.end());
+        assertThat(r.waiting()).isEmpty();
+    }
+
+    @Test
+    void cancellingARunThatWaitsForItsLockEndsItAsCancelledAndItNeverStarts() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Job slow = job("backup", ctx -> {
+            started.countDown();
+            release.await();
+            return JobResult.of("first");
+        });
+        CompletableFuture<JobOutcome> first = CompletableFuture.supplyAsync(() -> runner.run(slow, JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        boolean[] ran = {false};
+        CompletableFuture<JobOutcome> second = CompletableFuture.supplyAsync(() -> runner.run(job("backup", ctx -> {
+            ran[0] = true;
+            return JobResult.of("second");
+        }), JobTrigger.API, Duration.ofMinutes(5)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (runner.waiting().isEmpty()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        runner.refuseNewRuns("stopping");
+        runner.cancelAll("test stop");
+        JobOutcome waited = second.get(5, TimeUnit.SECONDS);
+        assertThat(waited.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(waited.message()).contains("while waiting for lock 'backup'");
+        assertThat(ran[0]).isFalse();
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+    }
+
+    @Test
+    void aRunThatGetsItsLockAfterTheDaemonBeganStoppingDoesNotStart() throws Exception {
+        JobRunner r = new JobRunner("main", Clock.systemUTC(), metrics);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<JobOutcome> first = CompletableFuture.supplyAsync(() -> r.run(job("backup", ctx -> {
+            started.countDown();
+            release.await();
+            return JobResult.of("first");
+        }), JobTrigger.SCHEDULE));
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        boolean[] ran = {false};
+        CompletableFuture<JobOutcome> second = CompletableFuture.supplyAsync(() -> r.run(job("backup", ctx -> {
+            ran[0] = true;
+            return JobResult.of("second");
+        }), JobTrigger.API, Duration.ofMinutes(5)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (r.waiting().isEmpty()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        r.refuseNewRuns("daemon is stopping");
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
+        JobOutcome o = second.get(5, TimeUnit.SECONDS);
+        assertThat(o.status()).isEqualTo(JobStatus.SKIPPED);
+        assertThat(o.message()).isEqualTo("not started: daemon is stopping");
+        assertThat(ran[0]).isFalse();
+    }
+
+    @Test
     void runIdsSortByTime() {
         String a = JobRunner.newRunId(Instant.parse("2026-11-24T02:00:00Z"));
         String b = JobRunner.newRunId(Instant.parse("2026-11-24T02:00:01Z"));

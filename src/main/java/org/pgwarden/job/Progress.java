@@ -1,4 +1,4 @@
-package org.pgwarden.backup;
+package org.pgwarden.job;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,14 +6,16 @@ import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.pgwarden.common.ByteSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Progress of a long copy: a log line every ten seconds (bytes of the total, rate, ETA), and on a
- * terminal a progress bar redrawn every second on standard error.
+ * Progress of a long copy (backup, restore, WAL staging): a log line every ten seconds (bytes of
+ * the total, rate, ETA), and on a terminal a progress bar redrawn every second on standard error.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Progress.class);
     private static final Duration EVERY = Duration.ofSeconds(10);
 
@@ -23,17 +25,21 @@ final class Progress implements AutoCloseable {
         this.timer = timer;
     }
 
-    static Progress start(String what, long total, BackupCounters counters, Clock clock) {
+    /**
+     * @param what names the operation in log lines ({@code backup 20261124-020000F}, {@code restore WAL staging})
+     * @param done bytes done so far; read from the timer thread
+     */
+    public static Progress start(String what, long total, LongSupplier done, Clock clock) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pgwarden-progress");
             t.setDaemon(true);
             return t;
         });
         Instant began = clock.instant();
-        timer.scheduleAtFixedRate(() -> log.info(line(what, total, counters.read(),
+        timer.scheduleAtFixedRate(() -> log.info(line(what, total, done.getAsLong(),
                 Duration.between(began, clock.instant()))), EVERY.toSeconds(), EVERY.toSeconds(), TimeUnit.SECONDS);
         if (System.console() != null) {
-            timer.scheduleAtFixedRate(() -> System.err.print("\r" + bar(total, counters.read(),
+            timer.scheduleAtFixedRate(() -> System.err.print("\r" + bar(total, done.getAsLong(),
                     Duration.between(began, clock.instant()))), 1, 1, TimeUnit.SECONDS);
         }
         return new Progress(timer);
@@ -44,8 +50,8 @@ final class Progress implements AutoCloseable {
         double rate = done / seconds;
         long remaining = rate > 0 ? (long) ((total - done) / rate) : -1;
         return String.format(java.util.Locale.ROOT, "%s progress %s of %s (%.0f%%), %s/s, ETA %s", what,
-                Backup.human(done), Backup.human(total), total == 0 ? 100.0 : 100.0 * done / total,
-                Backup.human((long) rate), remaining < 0 ? "unknown" : remaining + "s");
+                human(done), human(total), total == 0 ? 100.0 : 100.0 * done / total,
+                human((long) rate), remaining < 0 ? "unknown" : remaining + "s");
     }
 
     /** {@code [#########...........]  45%  1.2 GiB of 2.7 GiB  120.0 MiB/s  ETA 12s}. */
@@ -57,8 +63,12 @@ final class Progress implements AutoCloseable {
         double rate = done / seconds;
         long remaining = rate > 0 ? (long) ((total - done) / rate) : -1;
         return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + String.format(java.util.Locale.ROOT,
-                "%3.0f%%  %s of %s  %s/s  ETA %s   ", fraction * 100, Backup.human(done), Backup.human(total),
-                Backup.human((long) rate), remaining < 0 ? "?" : remaining + "s");
+                "%3.0f%%  %s of %s  %s/s  ETA %s   ", fraction * 100, human(done), human(total),
+                human((long) rate), remaining < 0 ? "?" : remaining + "s");
+    }
+
+    private static String human(long bytes) {
+        return ByteSize.ofBytes(bytes).toHuman();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.pgwarden.wal;
+package org.pgwarden.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,21 +15,40 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.storage.ObjectInfo;
 
 /**
  * Writes a WAL file so that its final name appears only with complete, verified content: bytes
  * go to a temporary name in the target's directory, the SHA-256 of what was written is compared
  * with the expected prefix, the file is flushed, then renamed over the target and the directory
  * flushed. A reader that sees the final name therefore never sees a partial or unverified file.
+ * Used by {@code wal-fetch} and by restore when it stages WAL ahead of recovery.
  */
-final class VerifiedFile {
+public final class VerifiedFile {
     private static final int BUFFER = 128 * 1024;
 
     private VerifiedFile() {
     }
 
+    /**
+     * Decrypts the archived WAL file {@code object} into {@code target}, authenticated to its end
+     * and checked against the checksum its key records; every failure names the key.
+     */
+    public static void restoreWal(SealedObjects objects, ObjectInfo object, Path target) {
+        String key = object.key().toString();
+        String sha = WalArchiveIndex.checksumPrefix(object.key());
+        try (InputStream in = objects.open(object.key())) {
+            write(in, target, sha, key);
+        } catch (PgwardenException e) {
+            throw e.getMessage().contains(key) ? e : new PgwardenException(e.errorCode(),
+                    "unable to restore WAL object '" + key + "': " + e.getMessage(), e.hint().orElse(null), e);
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.REPO_IO, "unable to close WAL object '" + key + "': " + e, e);
+        }
+    }
+
     /** A temporary name next to {@code target}, unique per process and call. */
-    static Path temporaryFor(Path target) {
+    public static Path temporaryFor(Path target) {
         return target.resolveSibling(target.getFileName() + ".pgwarden-" + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
     }
@@ -40,7 +59,7 @@ final class VerifiedFile {
      *
      * @param source what the bytes are, for messages: the object key
      */
-    static void write(InputStream plaintext, Path target, String expectedShaPrefix, String source) {
+    public static void write(InputStream plaintext, Path target, String expectedShaPrefix, String source) {
         Path temp = temporaryFor(target);
         boolean done = false;
         try {
@@ -70,7 +89,7 @@ final class VerifiedFile {
     }
 
     /** Flushes {@code temp}, renames it to {@code target} atomically and flushes the directory. */
-    static void publish(Path temp, Path target) throws IOException {
+    public static void publish(Path temp, Path target) throws IOException {
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
@@ -81,7 +100,7 @@ final class VerifiedFile {
     }
 
     /** Moves {@code from} to {@code to} by rename when both are on one file system, by copy otherwise. */
-    static void moveOrCopy(Path from, Path to) throws IOException {
+    public static void moveOrCopy(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException crossDevice) {
@@ -90,7 +109,7 @@ final class VerifiedFile {
         }
     }
 
-    static String sha256Hex(Path file) throws IOException {
+    public static String sha256Hex(Path file) throws IOException {
         MessageDigest sha = sha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[BUFFER];
@@ -101,7 +120,7 @@ final class VerifiedFile {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    static void requireChecksum(String actualHex, String expectedPrefix, String source) {
+    public static void requireChecksum(String actualHex, String expectedPrefix, String source) {
         if (!actualHex.startsWith(expectedPrefix)) {
             throw new PgwardenException(ErrorCode.INTEGRITY_CHECKSUM, "WAL object '" + source + "' decrypts to"
                     + " content with sha256 " + actualHex + ", but its key records " + expectedPrefix + "…",
@@ -110,7 +129,7 @@ final class VerifiedFile {
         }
     }
 
-    static void deleteQuietly(Path p) {
+    public static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {
@@ -118,7 +137,7 @@ final class VerifiedFile {
         }
     }
 
-    static PgwardenException unwritable(Path target, IOException e) {
+    public static PgwardenException unwritable(Path target, IOException e) {
         return new PgwardenException(ErrorCode.WAL_INVALID, "unable to write WAL file '" + target + "': " + e,
                 "check that the directory exists, has free space and is writable by the user running"
                         + " restore_command", e);

@@ -1,4 +1,4 @@
-package org.pgwarden.backup;
+package org.pgwarden.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,12 +17,5 @@ class ProgressTest {
         String bar = Progress.bar(100, 50, Duration.ofSeconds(1));
         assertThat(bar).startsWith("[" + "#".repeat(15) + ".".repeat(15) + "]").contains(" 50%").contains("ETA 1s");
         assertThat(Progress.bar(0, 0, Duration.ZERO)).contains("100%");
-    }
-
-    @Test
-    void segmentNumbersComeFromTheFileSuffix() {
-        assertThat(FileCopier.segmentNumber("base/1/1259")).isZero();
-        assertThat(FileCopier.segmentNumber("base/1/1259.3")).isEqualTo(3);
-        assertThat(FileCopier.segmentNumber("pg_tblspc/16384/PG_15_202209061/5/16390.12")).isEqualTo(12);
     }
 }

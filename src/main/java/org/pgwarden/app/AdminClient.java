@@ -1,0 +1,123 @@
+package org.pgwarden.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.common.Secret;
+import org.pgwarden.config.AdminConfig;
+
+/**
+ * The command line's side of the admin API: reaches the running daemon on {@code admin.listen}
+ * with the token from {@code admin.token-file}, and turns each way a request can fail into an
+ * error that says what to do, including how to run the job without the daemon.
+ */
+final class AdminClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final Path tokenFile;
+    private final Secret token;
+    private final String withoutDaemon;
+
+    private AdminClient(String base, Path tokenFile, Secret token, String withoutDaemon) {
+        this.base = base;
+        this.tokenFile = tokenFile;
+        this.token = token;
+        this.withoutDaemon = withoutDaemon;
+    }
+
+    /**
+     * @param withoutDaemon how to do without the daemon, ending error hints; e.g. {@code run the job
+     *                      here without it: 'pgwarden backup --type full'}
+     */
+    static AdminClient of(AdminConfig admin, String withoutDaemon) {
+        Path file = admin.tokenFile().orElseThrow(() -> new PgwardenException(ErrorCode.USAGE,
+                "admin.token-file is not set, so the daemon has no admin API to send this to",
+                "set admin.token-file (mode 0600, owned by the daemon's user) and restart the daemon; or "
+                        + withoutDaemon, null));
+        InetSocketAddress listen = admin.listen();
+        if (listen.getPort() == 0) {
+            throw new PgwardenException(ErrorCode.USAGE, "admin.listen has port 0 (any free port), so the daemon"
+                    + " cannot be found", "configure a fixed port such as 127.0.0.1:9816", null);
+        }
+        String host = listen.getHostString();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return new AdminClient("http://" + host + ":" + listen.getPort(), file, AdminToken.read(file), withoutDaemon);
+    }
+
+    String base() {
+        return base;
+    }
+
+    JsonNode get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    JsonNode post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private JsonNode send(HttpRequest.Builder request) {
+        HttpResponse<String> r;
+        try {
+            r = http.send(request.header("Authorization", "Bearer " + token.reveal())
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "no pgwarden daemon answers on " + base
+                    + " (admin.listen)", "start the daemon (systemctl start pgwarden); or " + withoutDaemon, e);
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "request to the daemon on " + base
+                    + " failed: " + e.getClass().getSimpleName(), "is the daemon running? or " + withoutDaemon, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgwardenException(ErrorCode.CANCELLED, "interrupted while waiting for the daemon", e);
+        }
+        JsonNode body = parse(r.body());
+        int status = r.statusCode();
+        if (status == 401) {
+            throw new PgwardenException(ErrorCode.API_REQUEST_REFUSED, "the daemon on " + base
+                    + " refused the token in '" + tokenFile + "'", "the file must hold the token the daemon was"
+                    + " started with (the daemon reads admin.token-file at start)", null);
+        }
+        if (status == 404 && !body.has("code")) {
+            throw new PgwardenException(ErrorCode.API_REQUEST_REFUSED, "the daemon on " + base
+                    + " has no admin API: it was started without admin.token-file", "set admin.token-file and"
+                    + " restart the daemon; or " + withoutDaemon, null);
+        }
+        if (status >= 400) {
+            String message = body.path("error").asText("HTTP " + status);
+            ErrorCode code = ErrorCode.byId(body.path("code").asText("")).orElse(
+                    status >= 500 ? ErrorCode.DAEMON_UNREACHABLE : ErrorCode.API_REQUEST_REFUSED);
+            throw new PgwardenException(code == ErrorCode.USAGE ? ErrorCode.API_REQUEST_REFUSED : code,
+                    "the daemon refused the request: " + message);
+        }
+        return body;
+    }
+
+    /** The body as JSON; a 404 for an unknown run still carries JSON with a code. */
+    private static JsonNode parse(String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            return n == null ? JSON.createObjectNode() : n;
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package org.pgwarden.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.pgwarden.common.Durations;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.ExitCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.PgwardenConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pgwarden trigger backup|verify|expire}: asks the running daemon to start the job, so
+ * runbooks do not race the daemon's own schedule (the daemon serializes backups on its lock).
+ * {@code --wait} follows the run and exits with its outcome.
+ */
+@Command(name = "trigger", mixinStandardHelpOptions = true,
+        description = {"Start a job in the running daemon through its admin API (admin.listen, admin.token-file).",
+            "With --wait, follow it and exit with its outcome: 0 on success, else the exit code of its error."})
+final class TriggerCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often --wait asks for the run's status; runs take seconds to hours. */
+    static final Duration POLL = Duration.ofMillis(500);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing job kind: backup, verify or expire");
+    }
+
+    /** Options every kind shares. */
+    abstract static class Kind implements Callable<Integer> {
+        final PgwardenCli root;
+
+        @Option(names = "--wait", description = "Wait until the job ends; exit with its outcome.")
+        boolean await;
+
+        @Option(names = "--timeout", paramLabel = "DURATION",
+                description = "With --wait: give up waiting after this long (e.g. 30m); the job goes on.")
+        String timeout;
+
+        Kind(PgwardenCli root) {
+            this.root = root;
+        }
+
+        abstract ObjectNode request();
+
+        /** The command that does the same without the daemon. */
+        abstract String direct();
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PgwardenConfig config = root.loadConfig().config();
+            Duration limit = timeout == null ? null : parseTimeout(timeout);
+            AdminClient client = AdminClient.of(config.admin(), "run the job here without it: '" + direct() + "'");
+            JsonNode accepted = client.post("/api/v1/jobs", request().toString());
+            String id = accepted.path("id").asText();
+            PrintWriter out = root.context().out();
+            out.println("job " + id + " (" + accepted.path("kind").asText() + ") accepted by the daemon at "
+                    + client.base());
+            if (!await) {
+                out.println("follow it with: pgwarden jobs " + id);
+                return ExitCode.OK;
+            }
+            out.flush();
+            return follow(client, id, limit, out);
+        }
+
+        private static Duration parseTimeout(String text) {
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new PgwardenException(ErrorCode.USAGE, "--timeout: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Polls the run until it ends; its outcome becomes the exit code. */
+    static int follow(AdminClient client, String id, Duration limit, PrintWriter out) throws InterruptedException {
+        long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
+        String lastStatus = "";
+        while (true) {
+            JsonNode job = client.get("/api/v1/jobs/" + id);
+            String status = job.path("status").asText();
+            if (!status.equals(lastStatus) && (status.equals("waiting") || status.equals("running"))) {
+                out.println("job " + id + " " + status + (status.equals("waiting") ? " for another run to finish" : ""));
+                out.flush();
+            }
+            lastStatus = status;
+            switch (status) {
+                case "succeeded" -> {
+                    out.println("✔ job " + id + " (" + job.path("kind").asText() + ") succeeded in "
+                            + Math.round(job.path("durationSeconds").asDouble()) + "s: " + job.path("message").asText());
+                    return ExitCode.OK;
+                }
+                case "failed", "cancelled", "skipped" -> {
+                    ErrorCode code = ErrorCode.byId(job.path("errorCode").asText(""))
+                            .orElse(status.equals("cancelled") ? ErrorCode.CANCELLED : ErrorCode.JOB_FAILED);
+                    throw new PgwardenException(code, "job " + id + " (" + job.path("kind").asText() + ") " + status
+                            + ": " + job.path("message").asText());
+                }
+                default -> {
+                    if (System.nanoTime() > deadline) {
+                        throw new PgwardenException(ErrorCode.TIMEOUT, "job " + id + " still " + status + " after "
+                                + Durations.format(limit) + "; it goes on in the daemon",
+                                "follow it with: pgwarden jobs " + id, null);
+                    }
+                    Thread.sleep(POLL.toMillis());
+                }
+            }
+        }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true, description = "Start a backup in the daemon.")
+    static final class Backup extends Kind {
+        @Option(names = "--type", defaultValue = "incr", paramLabel = "full|incr|diff",
+                description = "Backup type (default: ${DEFAULT-VALUE}).")
+        String type;
+
+        Backup(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            return JSON.createObjectNode().put("kind", "backup").put("type", type);
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden backup --type " + type;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Start a verify in the daemon.")
+    static final class Verify extends Kind {
+        Verify(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            return JSON.createObjectNode().put("kind", "verify");
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden verify";
+        }
+    }
+
+    @Command(name = "expire", mixinStandardHelpOptions = true, description = "Start an expire in the daemon.")
+    static final class Expire extends Kind {
+        Expire(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            return JSON.createObjectNode().put("kind", "expire");
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden expire";
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.pgwarden.restore;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.pgwarden.common.ByteSize;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.job.JobContext;
+import org.pgwarden.job.Progress;
+import org.pgwarden.pg.WalSegmentName;
+import org.pgwarden.repo.SealedObjects;
+import org.pgwarden.repo.VerifiedFile;
+import org.pgwarden.repo.WalArchiveIndex;
+import org.pgwarden.storage.ObjectInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads, before PostgreSQL starts, the WAL recovery will replay into a local directory, so
+ * that {@code restore_command} becomes a local rename instead of a repository round trip per
+ * segment. Each file is decrypted, authenticated and checked against the checksum in its key
+ * before it appears under its final name ({@link VerifiedFile}); only complete, verified files
+ * are ever visible there. Downloads run in parallel with a bounded queue and stream to disk, so
+ * memory is parallelism × one buffer whatever the amount of WAL.
+ */
+public final class WalStaging {
+    private static final Logger log = LoggerFactory.getLogger(WalStaging.class);
+
+    /** Default staging directory inside the restored data directory; PostgreSQL ignores it. */
+    static final String DIRECTORY = "pgwarden-wal";
+
+    public record Result(Path directory, long files, long bytes, Duration took) {
+    }
+
+    private final WalArchiveIndex index;
+    private final SealedObjects objects;
+    private final Clock clock;
+
+    WalStaging(WalArchiveIndex index, SealedObjects objects, Clock clock) {
+        this.index = index;
+        this.objects = objects;
+        this.clock = clock;
+    }
+
+    /**
+     * The {@code restore_command} that serves a staged file by a rename and anything else with
+     * {@code fallback}. A failed rename exits 126, which stops recovery: exit 1 would tell
+     * PostgreSQL the file is not archived and could end recovery early, with data missing.
+     */
+    static String restoreCommand(Path directory, String fallback) {
+        String staged = shellQuote(directory.toString()) + "/%f";
+        return "if [ -f " + staged + " ]; then mv -f " + staged + " \"%p\" || exit 126; else exec " + fallback
+                + "; fi";
+    }
+
+    /** Quotes for {@code /bin/sh}: single quotes, an embedded one closed, escaped and reopened. */
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    Result stage(WalCheck.Result wal, Path directory, FileOwner owner, int parallelism, JobContext context)
+            throws IOException {
+        Instant started = clock.instant();
+        prepare(directory, owner);
+        WalPlan plan = wal.plan();
+        long segments = plan.segments(plan.stageSpans());
+        long total = segments * plan.segmentSize() + wal.history().stream().mapToLong(ObjectInfo::size).sum();
+        log.info("staging {} WAL segment(s) and {} history file(s) ({}) into '{}' with {} parallel download(s)",
+                segments, wal.history().size(), ByteSize.ofBytes(total).toHuman(), directory,
+                parallelism);
+        AtomicLong files = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int workers = Math.max(1, parallelism);
+        // A full queue makes the submitting thread download too: bounded work in flight, no idle waiting.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(workers * 2), r -> {
+                    Thread t = new Thread(r, "pgwarden-wal-stage");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.CallerRunsPolicy());
+        try (Progress progress = Progress.start("restore WAL staging", total, bytes::get, clock)) {
+            try {
+                for (ObjectInfo h : wal.history()) {
+                    submit(pool, h, directory, owner, files, bytes, failure);
+                }
+                for (WalPlan.Span span : plan.stageSpans()) {
+                    submitSpan(pool, span, plan.segmentSize(), directory, owner, files, bytes, failure, context);
+                }
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                awaitAll(pool, failure);
+            }
+        }
+        if (failure.get() != null) {
+            throw PgwardenException.of(failure.get());
+        }
+        Duration took = Duration.between(started, clock.instant());
+        log.info("staged {} WAL file(s), {}, in {}s into '{}'", files.get(),
+                ByteSize.ofBytes(bytes.get()).toHuman(), took.toSeconds(), directory);
+        return new Result(directory, files.get(), bytes.get(), took);
+    }
+
+    private void submitSpan(ThreadPoolExecutor pool, WalPlan.Span span, int segmentSize, Path directory,
+            FileOwner owner, AtomicLong files, AtomicLong bytes, AtomicReference<Throwable> failure, JobContext context) {
+        try (Stream<ObjectInfo> listed = WalCheck.listSegments(index, span.timeline())) {
+            Iterator<ObjectInfo> it = listed.iterator();
+            while (it.hasNext() && failure.get() == null) {
+                ObjectInfo o = it.next();
+                long n = WalSegmentName.parse(WalArchiveIndex.fileName(o.key())).segmentNumber(segmentSize);
+                if (n > span.last()) {
+                    break;
+                }
+                if (n >= span.first()) {
+                    context.checkCancelled();
+                    submit(pool, o, directory, owner, files, bytes, failure);
+                }
+            }
+        }
+    }
+
+    /** Waits for the downloads in flight; after a failure, interrupts them instead. */
+    private static void awaitAll(ThreadPoolExecutor pool, AtomicReference<Throwable> failure) {
+        pool.shutdown();
+        try {
+            while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                if (failure.get() != null) {
+                    pool.shutdownNow();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+            failure.compareAndSet(null, e);
+        }
+    }
+
+    private void submit(ThreadPoolExecutor pool, ObjectInfo object, Path directory, FileOwner owner, AtomicLong files,
+            AtomicLong bytes, AtomicReference<Throwable> failure) {
+        pool.execute(() -> {
+            if (failure.get() != null) {
+                return;
+            }
+            try {
+                Path target = directory.resolve(WalArchiveIndex.fileName(object.key()));
+                VerifiedFile.restoreWal(objects, object, target);
+                owner.apply(target, 0600);
+                bytes.addAndGet(Files.size(target));
+                files.incrementAndGet();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+    }
+
+    /**
+     * Creates the directory for the PostgreSQL user, closed to others (it holds decrypted WAL),
+     * and removes WAL files an earlier restore left there: they may belong to another history.
+     */
+    private static void prepare(Path directory, FileOwner owner) throws IOException {
+        if (Files.isSymbolicLink(directory) || (Files.exists(directory) && !Files.isDirectory(directory))) {
+            throw new PgwardenException(ErrorCode.USAGE, "the WAL staging directory '" + directory + "' is not a"
+                    + " directory", "set restore.staging-directory to a directory, or leave it unset to stage inside"
+                    + " the data directory", null);
+        }
+        Files.createDirectories(directory);
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(directory)) {
+            for (Path p : s) {
+                String name = p.getFileName().toString();
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        && (WalArchiveIndex.isWalFileName(name) || name.endsWith(".tmp"))) {
+                    Files.delete(p);
+                }
+            }
+        }
+        owner.directory(directory, 0700);
+    }
+
+    static List<String> describe(Result r) {
+        return List.of("staged WAL: " + r.files() + " file(s), " + ByteSize.ofBytes(r.bytes())
+                .toHuman() + " in '" + r.directory() + "' (renamed into pg_wal as recovery asks; what remains after"
+                + " recovery can be deleted)");
+    }
+}

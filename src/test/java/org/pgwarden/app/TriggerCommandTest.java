@@ -1,0 +1,71 @@
+package org.pgwarden.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.pgwarden.testing.CliRun;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line side of the admin API when no daemon answers or the API is off. */
+class TriggerCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path givenConfig(String admin) throws Exception {
+        Path config = dir.resolve("pgwarden.yaml");
+        Files.writeString(config, """
+                stanza: main
+                postgres:
+                  data-directory: /var/lib/postgresql/15/main
+                repository:
+                  type: filesystem
+                  filesystem:
+                    path: /var/lib/pgwarden/repository
+                encryption:
+                  provider: local
+                  local:
+                    key-file: /etc/pgwarden/repository.key
+                """ + admin);
+        return config;
+    }
+
+    @Test
+    void withNoDaemonRunningTheErrorSaysHowToRunTheJobDirectly() throws Exception {
+        Path token = dir.resolve("admin.token");
+        Files.writeString(token, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = givenConfig("admin:\n  listen: 127.0.0.1:" + port + "\n  token-file: " + token + "\n");
+        CliRun r = CliRun.run("--config", config.toString(), "trigger", "backup", "--type", "full", "--wait");
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("[PGW072] no pgwarden daemon answers on http://127.0.0.1:" + port)
+                .contains("HINT: start the daemon (systemctl start pgwarden); or run the job here without it:"
+                        + " 'pgwarden backup --type full'")
+                .doesNotContain("0123456789abcdef");
+        CliRun jobs = CliRun.run("--config", config.toString(), "jobs");
+        assertThat(jobs.exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutATokenFileThereIsNoApiToTalkTo() throws Exception {
+        Path config = givenConfig("");
+        CliRun r = CliRun.run("--config", config.toString(), "trigger", "verify");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("admin.token-file is not set").contains("or run the job here without it: 'pgwarden verify'");
+    }
+
+    @Test
+    void aBadTimeoutIsAUsageError() throws Exception {
+        Path config = givenConfig("");
+        CliRun r = CliRun.run("--config", config.toString(), "trigger", "backup", "--wait", "--timeout", "10");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--timeout:");
+    }
+}

@@ -1,0 +1,59 @@
+package org.pgwarden.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The restore_command for staged WAL, run by /bin/sh as PostgreSQL runs it. */
+class WalStagingTest {
+    private static final String SEGMENT = "000000010000000000000003";
+
+    @TempDir
+    Path dir;
+
+    /** Runs the command with %f and %p replaced, as PostgreSQL does, from {@code cwd}; returns the exit code. */
+    private static int run(String command, String file, String path, Path cwd) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", command.replace("%f", file).replace("%p", path))
+                .directory(cwd.toFile()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue();
+    }
+
+    @Test
+    void aStagedFileIsMovedIntoPlaceEvenUnderAQuotedPath() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve("it's staged"));
+        Path pgwal = Files.createDirectories(dir.resolve("pg_wal"));
+        Files.writeString(staging.resolve(SEGMENT), "wal bytes");
+        String command = WalStaging.restoreCommand(staging, "sh -c 'exit 1'");
+
+        assertThat(run(command, SEGMENT, "pg_wal/RECOVERYXLOG", dir)).isZero();
+        assertThat(pgwal.resolve("RECOVERYXLOG")).hasContent("wal bytes");
+        assertThat(staging.resolve(SEGMENT)).doesNotExist();
+    }
+
+    @Test
+    void anythingNotStagedGoesToTheFallbackWithItsExitCode() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve("staged"));
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Path marker = dir.resolve("asked");
+        String command = WalStaging.restoreCommand(staging, "sh -c 'echo %f > " + marker + "; exit 1'");
+
+        assertThat(run(command, "00000002.history", "pg_wal/RECOVERYHISTORY", dir)).isEqualTo(1);
+        assertThat(marker).hasContent("00000002.history\n");
+    }
+
+    @Test
+    void aFailedMoveStopsRecoveryInsteadOfEndingIt() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve("staged"));
+        Files.writeString(staging.resolve(SEGMENT), "wal bytes");
+        String command = WalStaging.restoreCommand(staging, "sh -c 'exit 0'");
+
+        // no pg_wal directory: the move fails, and 126 makes PostgreSQL stop with FATAL, not promote early
+        assertThat(run(command, SEGMENT, "pg_wal/RECOVERYXLOG", dir)).isEqualTo(126);
+        assertThat(staging.resolve(SEGMENT)).exists();
+    }
+}
