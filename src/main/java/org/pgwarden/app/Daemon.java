@@ -168,6 +168,7 @@ public final class Daemon implements AutoCloseable {
         scheduledRuns.scheduleConfigured();
         scheduler.start();
         scheduledRuns.refreshNextFires();
+        scheduledRuns.publishBackupAgeLimits(clock.instant());
         // After the listener (a failing start is visible) and before "running": wal-push calls
         // reach a daemon that answers them, or none at all and push directly.
         wal = WalService.start(config, components, metrics, clock);

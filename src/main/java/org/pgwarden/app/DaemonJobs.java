@@ -70,7 +70,7 @@ public final class DaemonJobs {
         jobs.register(VERIFY, p -> {
             Params.only(VERIFY, p, "set", "full");
             Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).map(BackupLabel::parse);
-            return new VerifyJob(repo.store(), repo.objects(), clock, set, Params.bool(VERIFY, p, "full"));
+            return new VerifyJob(repo.store(), repo.objects(), clock, set, Params.bool(VERIFY, p, "full"), metrics);
         });
         jobs.register(EXPIRE, p -> {
             Params.only(EXPIRE, p);

@@ -13,6 +13,7 @@ import org.pgwarden.config.SchedulesConfig;
 import org.pgwarden.config.SchedulesConfig.Schedule;
 import org.pgwarden.config.SchedulesConfig.Task;
 import org.pgwarden.job.CatchUp;
+import org.pgwarden.job.CronSchedule;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobOutcome;
 import org.pgwarden.job.JobScheduler;
@@ -90,6 +91,23 @@ final class ScheduledRuns {
                 refreshNextFire(kind);
             }
         });
+    }
+
+    /**
+     * Sets {@code pgwarden_backup_max_age_seconds}: for {@code type="any"} from every backup
+     * schedule, for {@code type="full"} from the full schedule. The backup-age alerts compare with
+     * it, and use their own defaults for a type no schedule produces.
+     */
+    void publishBackupAgeLimits(Instant now) {
+        List<CronSchedule> all = new java.util.ArrayList<>();
+        for (Task t : CATCH_UP_ORDER) {
+            config.job(t).ifPresent(s -> all.add(QuartzCronSchedule.of(s.cron(), config.timezone())));
+        }
+        BackupAgeLimits.limit(all, now).ifPresent(d ->
+                metrics.set(MeterNames.BACKUP_MAX_AGE, d.toSeconds(), "type", "any"));
+        config.job(Task.FULL).flatMap(s -> BackupAgeLimits.limit(
+                List.of(QuartzCronSchedule.of(s.cron(), config.timezone())), now)).ifPresent(d ->
+                metrics.set(MeterNames.BACKUP_MAX_AGE, d.toSeconds(), "type", "full"));
     }
 
     /** Sets {@code pgwarden_job_next_fire_timestamp_seconds} for every scheduled kind. */

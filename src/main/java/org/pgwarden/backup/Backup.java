@@ -124,6 +124,8 @@ public final class Backup {
             PgBackupStop stop = session.end();
             new WalWait(new WalArchiveIndex(store), stanza.walSegmentSize(), config.archiveTimeout(), clock)
                     .await(session.timeline(), session.startLsn(), stop.stopLsn(), context);
+            // Set also when zero: a clean backup is what clears the page checksum alert.
+            metrics.set(MeterNames.BACKUP_LAST_PAGE_CHECKSUM_ERRORS, counters.invalidPages());
             if (counters.invalidPages() > 0) {
                 metrics.increment(MeterNames.BACKUP_PAGE_CHECKSUM_ERRORS, counters.invalidPages());
                 log.warn("backup {} found {} page(s) with invalid checksums; they are listed in its manifest",

@@ -65,10 +65,24 @@ public final class MeterNames {
     public static final String BACKUP_STORED_BYTES = "pgwarden_backup_stored_bytes_total";
     /** Gauge, epoch seconds of the last successful backup; tag {@code type}. */
     public static final String BACKUP_LAST_SUCCESS = "pgwarden_backup_last_success_timestamp_seconds";
+    /**
+     * Gauge, seconds the newest backup may age before the backup-age alerts fire, from the backup
+     * schedules; tag {@code type} ({@code any}: every backup schedule; {@code full}).
+     */
+    public static final String BACKUP_MAX_AGE = "pgwarden_backup_max_age_seconds";
     /** Gauge, duration of the last successful backup in seconds; tag {@code type}. */
     public static final String BACKUP_LAST_DURATION = "pgwarden_backup_last_duration_seconds";
     /** Counter of pages whose checksum failed during backups. */
     public static final String BACKUP_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_page_checksum_errors_total";
+    /**
+     * Gauge, pages with invalid checksums found by the newest backup this process ran (0 when it
+     * found none). Unlike the counter it stays up until a backup finds the pages good again, so an
+     * alert on it does not resolve by itself.
+     */
+    public static final String BACKUP_LAST_PAGE_CHECKSUM_ERRORS = "pgwarden_backup_last_page_checksum_errors";
+
+    /** Gauge, backups the last verify job found problems with (missing or corrupt objects, WAL gaps). */
+    public static final String VERIFY_FAILED_BACKUPS = "pgwarden_verify_failed_backups";
 
     /** Counter of bytes restores wrote; tag {@code what} (files: the data directory, wal: WAL staged ahead). */
     public static final String RESTORE_BYTES = "pgwarden_restore_bytes_total";

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.job.JobContext;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
 import org.pgwarden.repo.BackupLabel;
@@ -43,12 +45,19 @@ public final class Verify {
     private final SealedObjects objects;
     private final int walSegmentSize;
     private final Clock clock;
+    private final Metrics metrics;
 
     public Verify(ObjectStore store, SealedObjects objects, int walSegmentSize, Clock clock) {
+        this(store, objects, walSegmentSize, clock, Metrics.noop());
+    }
+
+    /** @param metrics receives {@code pgwarden_verify_failed_backups} after each run (the daemon's registry) */
+    public Verify(ObjectStore store, SealedObjects objects, int walSegmentSize, Clock clock, Metrics metrics) {
         this.store = store;
         this.objects = objects;
         this.walSegmentSize = walSegmentSize;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** One backup's result. */
@@ -77,6 +86,8 @@ public final class Verify {
             }
             out.add(now);
         }
+        // Tells damage found apart from a run that could not read the repository (both fail a job).
+        metrics.set(MeterNames.VERIFY_FAILED_BACKUPS, out.stream().filter(o -> !o.ok()).count());
         return out;
     }
 

@@ -8,6 +8,7 @@ import org.pgwarden.common.PgwardenException;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.job.JobResult;
+import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.StanzaStore;
@@ -28,12 +29,21 @@ public final class VerifyJob implements Job {
     private final Optional<BackupLabel> only;
     private final boolean full;
 
+    private final Metrics metrics;
+
     public VerifyJob(ObjectStore store, SealedObjects objects, Clock clock, Optional<BackupLabel> only, boolean full) {
+        this(store, objects, clock, only, full, Metrics.noop());
+    }
+
+    /** @param metrics receives {@code pgwarden_verify_failed_backups}, what the verify alert keys on */
+    public VerifyJob(ObjectStore store, SealedObjects objects, Clock clock, Optional<BackupLabel> only, boolean full,
+            Metrics metrics) {
         this.store = store;
         this.objects = objects;
         this.clock = clock;
         this.only = only;
         this.full = full;
+        this.metrics = metrics;
     }
 
     @Override
@@ -44,7 +54,7 @@ public final class VerifyJob implements Job {
     @Override
     public JobResult run(JobContext context) {
         int segmentSize = new StanzaStore(store, objects).load().walSegmentSize();
-        List<Verify.Outcome> outcomes = new Verify(store, objects, segmentSize, clock).run(only, full, context);
+        List<Verify.Outcome> outcomes = new Verify(store, objects, segmentSize, clock, metrics).run(only, full, context);
         List<String> problems = outcomes.stream().filter(o -> !o.ok())
                 .flatMap(o -> o.problems().stream().map(p -> o.label() + ": " + p)).toList();
         if (!problems.isEmpty()) {

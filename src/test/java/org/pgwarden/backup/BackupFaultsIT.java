@@ -131,6 +131,7 @@ class BackupFaultsIT {
         }
         assertThat(result.invalidPages()).isEqualTo(1);
         assertThat(metrics.counter(MeterNames.BACKUP_PAGE_CHECKSUM_ERRORS)).isEqualTo(1.0);
+        assertThat(metrics.gauge(MeterNames.BACKUP_LAST_PAGE_CHECKSUM_ERRORS)).isEqualTo(1.0);
         JsonNode b = info().get("backups").get(0);
         assertThat(b.get("pageChecksumErrors").asLong()).isEqualTo(1);
         CliRun text = setup.cli("info");

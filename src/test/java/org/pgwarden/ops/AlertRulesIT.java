@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +25,9 @@ import org.junit.jupiter.api.Test;
 class AlertRulesIT {
 
     private static final String RULES = "alerts/pgwarden.rules.yml";
-    private static final String RULE_TESTS = "alerts/pgwarden.rules.test.yml";
+    /** promtool unit tests; the backup-age cases span days and evaluate every 10 minutes. */
+    private static final List<String> RULE_TESTS = List.of("alerts/pgwarden.rules.test.yml",
+            "alerts/pgwarden.rules.backup-age.test.yml");
     private static final String RUNBOOK_BASE = "https://github.com/pgwarden/pgwarden/blob/main/runbooks/";
     private static final Set<String> SEVERITIES = Set.of("critical", "warning");
 
@@ -55,8 +59,14 @@ class AlertRulesIT {
     }
 
     @Test
-    void rulesPassTheirUnitTests() {
-        OpsFixture.Result result = OpsFixture.run(root, List.of(promtool.toString(), "test", "rules", RULE_TESTS));
+    void rulesPassTheirUnitTests() throws IOException {
+        try (var files = Files.list(root.resolve("alerts"))) {
+            assertThat(files.map(f -> "alerts/" + f.getFileName()).filter(f -> f.endsWith(".test.yml")))
+                    .as("every promtool test file in alerts/ is run").containsExactlyInAnyOrderElementsOf(RULE_TESTS);
+        }
+        List<String> command = new ArrayList<>(List.of(promtool.toString(), "test", "rules"));
+        command.addAll(RULE_TESTS);
+        OpsFixture.Result result = OpsFixture.run(root, command);
         assertThat(result.exitCode()).as(result.describe()).isZero();
         assertThat(result.output()).contains("SUCCESS");
     }
@@ -86,14 +96,75 @@ class AlertRulesIT {
     }
 
     @Test
+    void runbooksStateTheSeverityOfTheirAlertAndEveryAlertRunbookHasItsAlert() throws IOException {
+        Set<String> names = new HashSet<>();
+        String index = content(root.resolve("runbooks/README.md"));
+        for (JsonNode rule : alerts) {
+            String name = rule.path("alert").asText();
+            String severity = rule.path("labels").path("severity").asText();
+            names.add(name);
+            assertThat(content(root.resolve("runbooks").resolve(name + ".md")))
+                    .as("runbook of %s states its severity", name).contains("**Severity:** " + severity + "\n");
+            assertThat(index).as("runbooks/README.md row of %s", name)
+                    .contains("| `" + name + "` | " + severity + " | [" + name + ".md](" + name + ".md) |");
+        }
+        try (var files = Files.list(root.resolve("runbooks"))) {
+            files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("Pgwarden"))
+                    .forEach(f -> assertThat(names).as("alert for runbook %s", f).contains(f.replace(".md", "")));
+        }
+    }
+
+    @Test
+    void rulesNameOnlyExportedMetrics() throws IllegalAccessException {
+        Set<String> exported = GrafanaDashboardIT.exportedMetrics();
+        Pattern metric = Pattern.compile("\\bpgwarden_[a-z0-9_]+");
+        for (JsonNode rule : alerts) {
+            Matcher m = metric.matcher(rule.path("expr").asText());
+            while (m.find()) {
+                assertThat(exported).as("metric '%s' in %s is one MeterNames declares", m.group(),
+                        rule.path("alert").asText()).contains(m.group());
+            }
+        }
+    }
+
+    @Test
+    void everyLinkBetweenRunbooksAndReadmeResolves() throws IOException {
+        List<Path> documents = new ArrayList<>();
+        try (var files = Files.list(root.resolve("runbooks"))) {
+            files.filter(p -> p.toString().endsWith(".md")).forEach(documents::add);
+        }
+        documents.add(root.resolve("README.md"));
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]+\\.md)(#[^)]*)?\\)");
+        int checked = 0;
+        for (Path document : documents) {
+            Matcher m = link.matcher(content(document));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.startsWith("http")) {
+                    continue;
+                }
+                assertThat(document.resolveSibling(target).normalize()).as("link '%s' in %s", target,
+                        root.relativize(document)).isRegularFile();
+                checked++;
+            }
+        }
+        assertThat(checked).as("links checked").isGreaterThan(20);
+    }
+
+    @Test
     void everyAlertIsTestedFiringAndNotFiring() throws IOException {
         Set<String> firing = new HashSet<>();
         Set<String> silent = new HashSet<>();
-        for (JsonNode test : YAML.readTree(root.resolve(RULE_TESTS).toFile()).path("tests")) {
-            for (JsonNode check : test.path("alert_rule_test")) {
-                String name = check.path("alertname").asText();
-                JsonNode expected = check.path("exp_alerts");
-                (expected.isArray() && expected.size() > 0 ? firing : silent).add(name);
+        for (String file : RULE_TESTS) {
+            JsonNode tests = YAML.readTree(root.resolve(file).toFile());
+            assertThat(tests.path("rule_files").get(0).asText()).as("rules tested by %s", file)
+                    .isEqualTo("pgwarden.rules.yml");
+            for (JsonNode test : tests.path("tests")) {
+                for (JsonNode check : test.path("alert_rule_test")) {
+                    String name = check.path("alertname").asText();
+                    JsonNode expected = check.path("exp_alerts");
+                    (expected.isArray() && expected.size() > 0 ? firing : silent).add(name);
+                }
             }
         }
         for (JsonNode rule : alerts) {
