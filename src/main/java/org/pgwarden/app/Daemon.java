@@ -181,7 +181,13 @@ public final class Daemon implements AutoCloseable {
                 http.address().getHostString(), http.address().getPort(), readiness.ready());
         // In the background: reading the repository must not delay readiness, and a repository
         // that is down at start only means missed fires wait for their next fire.
-        catchUp = new Thread(() -> scheduledRuns.catchUp(scheduledAt), "pgwarden-catch-up");
+        RepositoryGauges gauges = new RepositoryGauges(repository, metrics);
+        jobs.onRepositoryChange(gauges::refresh);
+        catchUp = new Thread(() -> {
+            // Off the start path: listing a large repository must not delay readiness.
+            gauges.refresh();
+            scheduledRuns.catchUp(scheduledAt);
+        }, "pgwarden-catch-up");
         catchUp.setDaemon(true);
         catchUp.start();
     }

@@ -22,6 +22,7 @@ import org.pgwarden.job.JobTrigger;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.BackupType;
+import org.pgwarden.retention.ExpireJob;
 import org.pgwarden.restore.VerifyJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class DaemonJobs {
     private final Map<String, Factory> factories = new ConcurrentHashMap<>();
     private final List<String> kindsInOrder = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<String> afterBackup = new CopyOnWriteArrayList<>();
+    private volatile Runnable repositoryChanged = () -> { };
 
     public DaemonJobs(JobRunner runner) {
         this.runner = runner;
@@ -100,6 +102,12 @@ public final class DaemonJobs {
                     + "' after each backup: no job of that kind exists; valid kinds: " + String.join(", ", kinds()));
         }
         afterBackup.addIfAbsent(kind);
+        return this;
+    }
+
+    /** Runs {@code hook} after every backup or expire run, whatever its outcome (refreshes repository gauges). */
+    public DaemonJobs onRepositoryChange(Runnable hook) {
+        this.repositoryChanged = hook;
         return this;
     }
 
@@ -155,6 +163,10 @@ public final class DaemonJobs {
                 log.info("running {} after backup run {}", kind, outcome.runId());
                 runner.run(next, trigger, lockWait);
             }
+        }
+        if (job instanceof BackupJob || job instanceof ExpireJob) {
+            // After the follow-ups too, so an expire that ran after this backup is already counted.
+            repositoryChanged.run();
         }
         return outcome;
     }

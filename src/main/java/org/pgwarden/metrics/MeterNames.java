@@ -59,6 +59,13 @@ public final class MeterNames {
     /** Gauge, files queued or being pushed ahead of the archiver. */
     public static final String WAL_PUSH_AHEAD_QUEUE = "pgwarden_wal_push_ahead_queue";
 
+    /** Gauge, committed backups in the repository; tag {@code type} (full, diff, incr). */
+    public static final String REPOSITORY_BACKUPS = "pgwarden_repository_backups";
+    /** Gauge, bytes the repository holds as stored (sealed); tag {@code what} (backups, wal). */
+    public static final String REPOSITORY_SIZE = "pgwarden_repository_size_bytes";
+    /** Gauge, epoch seconds of the oldest point a restore can reach: the end of the oldest backup. */
+    public static final String REPOSITORY_OLDEST_RECOVERY_POINT = "pgwarden_repository_oldest_recovery_point_timestamp_seconds";
+
     /** Counter of bytes read from PGDATA by backups; tag {@code type} (full, diff, incr). */
     public static final String BACKUP_READ_BYTES = "pgwarden_backup_read_bytes_total";
     /** Counter of bytes written to the repository (compressed, encrypted) by backups; tag {@code type}. */

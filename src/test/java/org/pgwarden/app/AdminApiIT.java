@@ -196,6 +196,20 @@ class AdminApiIT {
         // The same document as 'info --output json'.
         JsonNode info = json(setup.cli("info", "--output", "json").out());
         assertThat(backups.path("backups")).isEqualTo(info.path("backups"));
+
+        // The repository gauges are read back from the repository after the run (and its expire).
+        java.util.regex.Pattern fullCounted = java.util.regex.Pattern.compile(
+                "(?m)^pgwarden_repository_backups\\{[^}]*type=\"full\"[^}]*\\} [1-9]");
+        String scrape = "";
+        for (long deadline = System.nanoTime() + 30_000_000_000L; System.nanoTime() < deadline; Thread.sleep(200)) {
+            scrape = Http.get(api.replace("/api/v1", "/metrics")).body();
+            if (fullCounted.matcher(scrape).find()) {
+                break;
+            }
+        }
+        assertThat(scrape).containsPattern(fullCounted)
+                .containsPattern("(?m)^pgwarden_repository_size_bytes\\{[^}]*what=\"backups\"[^}]*\\} [1-9]")
+                .contains("pgwarden_repository_oldest_recovery_point_timestamp_seconds");
     }
 
     @Test
