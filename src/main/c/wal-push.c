@@ -451,6 +451,9 @@ static int push(const struct settings *s, const char *path) {
     int rc;
     while ((rc = connect(fd, (struct sockaddr *) &addr, sizeof addr)) != 0 && errno == EINTR) {
     }
+    if (rc != 0 && errno == EISCONN) {
+        rc = 0; /* an interrupted connect that completed meanwhile */
+    }
     if (rc != 0) {
         int e = errno;
         close(fd);
