@@ -127,9 +127,10 @@ chown postgres:postgres "$PGBR_CONF"
 for mode in sync async; do
     repo=$WORK/pgbr-repo-$mode; mkdir -p "$repo"; chown postgres:postgres "$repo"
     asp pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" stanza-create >/dev/null
-    stage "pgbackrest-$mode"; mark_ready "pgbackrest-$mode"
+    stage "pgbackrest-$mode"
     async=n; [ "$mode" = async ] && async=y
     wait_quiet >/dev/null 2>&1 || true
+    mark_ready "pgbackrest-$mode"
     log "pgBackRest archive-push $mode"
     archiver "pgbackrest-$mode" pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" \
         --pg1-path="$WORK/pgbackrest-$mode" --archive-async=$async --process-max=2 archive-push
@@ -187,8 +188,10 @@ for mode in direct daemon-jvm daemon; do
     # The first call of a fresh jar writes the class-data archive; that is set-up, not archiving.
     asp env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push \
         "$WORK/pgwarden-$mode/pg_wal/${SEGS[0]}" >/dev/null 2>&1
-    mark_ready "pgwarden-$mode"
+    # Marked ready only after the quiet-machine wait: the daemon starts pushing ahead as soon as
+    # .ready files appear, and the wait (up to a minute) must not give it a head start.
     wait_quiet >/dev/null 2>&1 || true
+    mark_ready "pgwarden-$mode"
     log "pgwarden wal-push $mode ($client client)"
     archiver "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
     if [ "$mode" = daemon-jvm ]; then
