@@ -304,6 +304,15 @@ class WalPushNativeIT {
                     "/d/" + SEGMENT);
             assertThat(shipped.executables).containsExactly("pgwarden-wal-push");
             assertThat(shipped.result.exitCode()).isZero();
+            // One that cannot run here (say, built for another architecture) leaves the call to the JVM client.
+            byte[] foreign = new byte[4096];
+            System.arraycopy(new byte[]{0x7f, 'E', 'L', 'F', 2, 1, 1}, 0, foreign, 0, 7);
+            Files.write(built, foreign);
+            Launched unusable = launch(checkout, daemon, Map.of(), "--config", config.toString(), "wal-push",
+                    "/d/" + SEGMENT);
+            assertThat(unusable.result.exitCode()).as(unusable.result.describe()).isZero();
+            assertThat(unusable.executables).contains("java");
+            assertThat(unusable.result.err()).contains("could not be run; using the JVM client");
         }
     }
 
