@@ -14,8 +14,16 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY src ./src
+# A C compiler for the native wal-push client (target/pgwarden-wal-push, linked statically so it
+# runs on the runtime image whatever its C library); the build fails rather than ship without it.
+RUN set -eux; \
+    if ! command -v cc >/dev/null; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends gcc libc6-dev; \
+        rm -rf /var/lib/apt/lists/*; \
+    fi
 # The Maven cache survives between builds (BuildKit), so only changed dependencies download.
-RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
+RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package -Dpgwarden.native.required=true
 
 ########## runtime ##########
 # eclipse-temurin images are Ubuntu based. The distribution's own PostgreSQL packages cover
@@ -51,6 +59,7 @@ RUN set -eux; \
 
 COPY --from=build /src/target/pgwarden.jar /opt/pgwarden/target/pgwarden.jar
 COPY --from=build /src/target/lib/ /opt/pgwarden/target/lib/
+COPY --from=build /src/target/pgwarden-wal-push /opt/pgwarden/target/pgwarden-wal-push
 COPY bin/pgwarden /opt/pgwarden/bin/pgwarden
 COPY config/ /opt/pgwarden/config/
 

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# WAL archiving: pgwarden (direct, and through the daemon with push-ahead) against pgBackRest
-# archive-push (sync and async), on the same pre-generated set of real WAL segments.
+# WAL archiving: pgwarden (direct, and through the daemon with push-ahead, asked by the native
+# and by the JVM wal-push client) against pgBackRest archive-push (sync and async), on the same
+# pre-generated set of real WAL segments.
 #
 # Each run stages the set as a fake PGDATA (pg_wal/ + archive_status/*.ready + global/pg_control),
 # marks every segment ready at once (a backlog, as after a burst of writes), then plays
 # PostgreSQL's archiver: archive_command once per segment in WAL order, .ready renamed to .done
 # after exit 0. Printed per run: segments/s, per-call latency p50/p95/max, and archive lag (time
-# from the burst until a segment is marked done: mean and max). Then the wal-push start-up time of
-# a pushed-ahead segment against a full-JVM direct push.
+# from the burst until a segment is marked done: mean and max). Then the per-call time of wal-push
+# for a pushed-ahead segment, native client against JVM client, and of a full-JVM direct push.
 #
 # Both tools compress with zstd level 3 and encrypt (pgBackRest aes-256-cbc, pgwarden AES-256-GCM),
 # into a local repository on the same disk. Runs as root; PostgreSQL and both tools run as postgres.
 #
 # usage: bench/wal-vs-pgbackrest.sh            (N=40 segments; N=100 matches shared/bench/05_wal.sh)
-# env:   N, RUNS (start-up samples, default 25), WORK (default /tmp/pgwarden-walbench),
+# env:   N, RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
 #        SHARED_BENCH (default ../../shared/bench relative to this script), PGBIN, PORT
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,13 +28,14 @@ QUIET_MAX=${QUIET_MAX:-60}
 . "$SHARED_BENCH/lib.sh"
 WORK=$BENCH   # lib.sh points WORK at a subdirectory; ours is the whole tree
 N=${N:-40}
-RUNS=${RUNS:-25}
+RUNS=${RUNS:-50}
 PORT=${PORT:-55440}
 PGW="$ROOT/bin/pgwarden"
 
 [ "$(id -u)" = 0 ] || { echo "run as root (PostgreSQL runs as the postgres user)" >&2; exit 2; }
 command -v pgbackrest >/dev/null || { echo "install pgbackrest (apt-get install -y pgbackrest)" >&2; exit 2; }
 [ -f "$ROOT/target/pgwarden.jar" ] || (cd "$ROOT" && mvn -B -q -o -DskipTests package)
+[ -x "$ROOT/target/pgwarden-wal-push" ] || { echo "no native wal-push client in target/: install a C compiler and rebuild" >&2; exit 2; }
 
 stop_all() {
     [ -n "${DAEMON_PID:-}" ] && kill "$DAEMON_PID" 2>/dev/null
@@ -125,15 +127,16 @@ chown postgres:postgres "$PGBR_CONF"
 for mode in sync async; do
     repo=$WORK/pgbr-repo-$mode; mkdir -p "$repo"; chown postgres:postgres "$repo"
     asp pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" stanza-create >/dev/null
-    stage "pgbackrest-$mode"; mark_ready "pgbackrest-$mode"
+    stage "pgbackrest-$mode"
     async=n; [ "$mode" = async ] && async=y
     wait_quiet >/dev/null 2>&1 || true
+    mark_ready "pgbackrest-$mode"
     log "pgBackRest archive-push $mode"
     archiver "pgbackrest-$mode" pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" \
         --pg1-path="$WORK/pgbackrest-$mode" --archive-async=$async --process-max=2 archive-push
 done
 
-# ---- pgwarden: direct (no daemon) and through the daemon
+# ---- pgwarden: direct (no daemon), and through the daemon asked by the JVM, then the native client
 key=$WORK/pgwarden.key
 "$PGW" key generate --file "$key" >/dev/null; chown postgres:postgres "$key"
 pgw_config() { # pgw_config NAME DATA_DIR
@@ -167,32 +170,43 @@ EOF
     chmod 644 "$WORK/pgw-$1.yaml"
     asp "$PGW" --config "$WORK/pgw-$1.yaml" stanza-create >/dev/null
 }
-for mode in direct daemon; do
+for mode in direct daemon-jvm daemon; do
     pgw_config "$mode" "$WORK/pgwarden-$mode"
     stage "pgwarden-$mode"
-    if [ "$mode" = daemon ]; then
+    client=native   # without a daemon it hands over to the JVM client, as installed
+    [ "$mode" != daemon-jvm ] || client=jvm
+    if [ "$mode" != direct ]; then
         # The pid file names the JVM itself (bash execs the launcher, which execs java), so the
         # daemon can be stopped by its own pid.
+        rm -f "$WORK/daemon.pid"
         runuser -u postgres -- bash -c 'echo $$ >"$1"; shift; exec "$@"' pid "$WORK/daemon.pid" \
-            "$PGW" --config "$WORK/pgw-$mode.yaml" daemon >"$WORK/daemon.log" 2>&1 &
+            "$PGW" --config "$WORK/pgw-$mode.yaml" daemon >"$WORK/daemon-$mode.log" 2>&1 &
         until [ -s "$WORK/daemon.pid" ]; do sleep 0.05; done
         DAEMON_PID=$(cat "$WORK/daemon.pid")
         until [ -S "$WORK/run-$mode/wal.sock" ]; do sleep 0.1; done
     fi
     # The first call of a fresh jar writes the class-data archive; that is set-up, not archiving.
-    asp "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push "$WORK/pgwarden-$mode/pg_wal/${SEGS[0]}" >/dev/null 2>&1
-    mark_ready "pgwarden-$mode"
+    asp env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push \
+        "$WORK/pgwarden-$mode/pg_wal/${SEGS[0]}" >/dev/null 2>&1
+    # Marked ready only after the quiet-machine wait: the daemon starts pushing ahead as soon as
+    # .ready files appear, and the wait (up to a minute) must not give it a head start.
     wait_quiet >/dev/null 2>&1 || true
-    log "pgwarden wal-push $mode"
-    archiver "pgwarden-$mode" "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
+    mark_ready "pgwarden-$mode"
+    log "pgwarden wal-push $mode ($client client)"
+    archiver "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
+    if [ "$mode" = daemon-jvm ]; then
+        kill "$DAEMON_PID"; while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done; DAEMON_PID=
+    fi
 done
 
 echo
 echo "WAL archiving, ${#SEGS[@]} segments of 16 MiB marked ready at once ($(nproc) cores)"
-for name in pgbackrest-sync pgbackrest-async pgwarden-direct pgwarden-daemon; do summary "$name"; done
+for name in pgbackrest-sync pgbackrest-async pgwarden-direct pgwarden-daemon-jvm pgwarden-daemon; do summary "$name"; done
 awk -v a="$(cat "$RES/pgwarden-daemon.rate")" -v s="$(cat "$RES/pgbackrest-sync.rate")" \
-    -v y="$(cat "$RES/pgbackrest-async.rate")" -v d="$(cat "$RES/pgwarden-direct.rate")" 'BEGIN {
-    printf "ratio segments/s: pgwarden daemon / pgBackRest async = %.2fx, / sync = %.2fx; pgwarden direct / pgBackRest sync = %.2fx\n", a / y, a / s, d / s }'
+    -v y="$(cat "$RES/pgbackrest-async.rate")" -v d="$(cat "$RES/pgwarden-direct.rate")" \
+    -v j="$(cat "$RES/pgwarden-daemon-jvm.rate")" 'BEGIN {
+    printf "ratio segments/s: pgwarden daemon / pgBackRest async = %.2fx, / sync = %.2fx; pgwarden direct / pgBackRest sync = %.2fx\n", a / y, a / s, d / s
+    printf "ratio segments/s: pgwarden daemon, native client / JVM client = %.2fx (JVM client / pgBackRest async = %.2fx)\n", a / j, j / y }'
 
 # ---- start-up: wal-push of a pushed-ahead segment vs a full-JVM direct push
 # The segments are marked ready again; the daemon pushes them ahead (finding them stored), so each
@@ -205,19 +219,26 @@ time_calls() { # time_calls KEY LABEL CMD... ; RUNS calls, one per segment; p50 
     local key=$1 label=$2; shift 2
     runuser -u postgres -- bash -c 'n=$1 dir=$2; shift 2; segs=($(ls "$dir" | grep -E "^[0-9A-F]{24}$" | sort))
         for k in $(seq 0 $((n - 1))); do s=${segs[$((k % ${#segs[@]}))]}
-            a=$(date +%s%N); "$@" "$dir/$s" >/dev/null 2>&1; b=$(date +%s%N); echo $(((b - a) / 1000000)); done' \
+            a=$(date +%s%N); "$@" "$dir/$s" >/dev/null 2>&1; b=$(date +%s%N); echo $(((b - a) / 1000)); done' \
         calls "$RUNS" "$WORK/pgwarden-daemon/pg_wal" "$@" |
-    sort -n | awk -v label="$label" -v out="$RES/startup-$key.p50" '{ v[NR] = $1 } END {
-        printf "%-44s p50 %4d ms  p95 %4d ms  min %4d ms  (n=%d)\n", label, v[int((NR + 1) / 2)],
+    sort -n | awk -v label="$label" -v out="$RES/startup-$key.p50" '{ v[NR] = $1 / 1000 } END {
+        printf "%-48s p50 %7.1f ms  p95 %7.1f ms  min %7.1f ms  (n=%d)\n", label, v[int((NR + 1) / 2)],
             v[int(NR * 0.95 + 0.999)], v[1], NR;
         print v[int((NR + 1) / 2)] > out }'
 }
 echo
-echo "wal-push start-up, $RUNS calls each, wall time including the JVM:"
-time_calls fast "bin/pgwarden wal-push (pushed ahead, daemon)" "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
+echo "wal-push per call, $RUNS calls each, wall time including the process start (and the JVM's):"
+time_calls fast "bin/pgwarden wal-push, native (pushed ahead)" env PGWARDEN_WAL_CLIENT=native \
+    "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
+time_calls jvm "bin/pgwarden wal-push, JVM client (pushed ahead)" env PGWARDEN_WAL_CLIENT=jvm \
+    "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
+# Without the launcher: what the native client itself costs.
+time_calls bare "target/pgwarden-wal-push (pushed ahead)" env PGWARDEN_LAUNCHER="$PGW" \
+    "$ROOT/target/pgwarden-wal-push" --config "$WORK/pgw-daemon.yaml" wal-push
 kill "$DAEMON_PID"; while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done; DAEMON_PID=
 time_calls full "java -jar pgwarden.jar wal-push --direct (dup)" java -jar "$ROOT/target/pgwarden.jar" \
     --config "$WORK/pgw-daemon.yaml" wal-push --direct
 time_calls fallback "bin/pgwarden wal-push, no daemon (dup)" "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push
 awk -v f="$(cat "$RES/startup-fast.p50")" -v j="$(cat "$RES/startup-full.p50")" \
-    'BEGIN { printf "ratio p50 full-JVM direct / pushed-ahead client = %.1fx\n", j / f }'
+    -v c="$(cat "$RES/startup-jvm.p50")" 'BEGIN {
+    printf "ratio p50 pushed-ahead JVM client / native client = %.1fx; full-JVM direct / native client = %.1fx\n", c / f, j / f }'

@@ -13,8 +13,9 @@ import java.util.Optional;
  * from the YAML file with a deliberately small line reader so that no YAML library is loaded on
  * the archive_command path. It understands only plain block style: a top-level {@code wal:} line
  * and indented {@code key: value} lines under it. Anything it is unsure about (flow style, anchors,
- * tags, multi-line values, escapes, tabs) makes it answer empty, and the caller takes the full
- * path, whose loader reads YAML properly and validates everything.
+ * tags, multi-line values, escapes, tabs, quoted keys, white space other than spaces) makes it
+ * answer empty, and the caller takes the full path, whose loader reads YAML properly and validates
+ * everything. The native client ({@code src/main/c/wal-push.c}) follows the same rules; change both.
  */
 public record ClientSettings(Path socket, Duration timeout) {
     static final Path DEFAULT_SOCKET = Path.of("/run/pgwarden/wal.sock");
@@ -36,7 +37,7 @@ public record ClientSettings(Path socket, Duration timeout) {
         boolean seenWal = false;
         int childIndent = -1;
         for (String raw : lines) {
-            if (raw.indexOf('\t') >= 0 || raw.startsWith("%") || raw.startsWith("---") && seenWal) {
+            if (!plainText(raw) || raw.startsWith("%") || raw.startsWith("---") && seenWal) {
                 return Optional.empty();
             }
             String line = stripComment(raw);
@@ -50,9 +51,10 @@ public record ClientSettings(Path socket, Duration timeout) {
             String text = line.strip();
             if (indent == 0) {
                 inWal = false;
-                if (text.startsWith("wal:") || text.startsWith("\"wal\"") || text.startsWith("'wal'")) {
+                if (text.startsWith("\"wal\"") || text.startsWith("'wal'")
+                        || text.startsWith("wal") && (text.length() == 3 || !keyChar(text.charAt(3)))) {
                     if (seenWal || !text.equals("wal:")) {
-                        return Optional.empty(); // a repeated key or an inline/flow value
+                        return Optional.empty(); // a repeated key, an inline/flow value or an unusual spelling
                     }
                     inWal = seenWal = true;
                     childIndent = -1;
@@ -71,6 +73,9 @@ public record ClientSettings(Path socket, Duration timeout) {
             int colon = text.indexOf(": ");
             String key = colon < 0 ? (text.endsWith(":") ? text.substring(0, text.length() - 1) : text)
                     : text.substring(0, colon);
+            if (key.isEmpty() || !key.chars().allMatch(ClientSettings::keyChar)) {
+                return Optional.empty(); // a quoted or unusual key the full loader may read as one of ours
+            }
             String value = colon < 0 ? "" : text.substring(colon + 2).strip();
             Optional<String> plain = plainScalar(value);
             if (plain.isEmpty()) {
@@ -96,6 +101,24 @@ public record ClientSettings(Path socket, Duration timeout) {
             }
         }
         return Optional.of(new ClientSettings(socket, timeout));
+    }
+
+    /**
+     * True when space is the only white space in the line and it holds no control character or
+     * byte-order mark: then "white space" means the same here, in {@link String#strip()} and in YAML.
+     */
+    private static boolean plainText(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != ' ' && (Character.isWhitespace(c) || Character.isISOControl(c) || c == '\uFEFF')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean keyChar(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_';
     }
 
     /** The line without a trailing comment; null when a quote makes that ambiguous. */

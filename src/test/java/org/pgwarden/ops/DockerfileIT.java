@@ -38,7 +38,9 @@ class DockerfileIT {
     void buildStageRunsMavenPackage() {
         Stage build = stages.get(0);
         assertThat(build.image()).startsWith("maven:3.9-eclipse-temurin-17");
-        assertThat(build.all("RUN")).anyMatch(run -> run.contains("mvn -B -DskipTests package"));
+        assertThat(build.all("RUN")).anyMatch(run -> run.contains("mvn -B -DskipTests package")
+                // the image must not fall back to the JVM wal-push client silently
+                && run.contains("-Dpgwarden.native.required=true"));
         for (String copy : build.all("COPY")) {
             for (String source : Copy.of(copy).sources()) {
                 assertThat(root.resolve(source)).as("build stage COPY source '%s'", source).exists();
@@ -71,7 +73,8 @@ class DockerfileIT {
                 copied.add(stripSlash(repoPath));
             }
         }
-        assertThat(copied).contains("target/pgwarden.jar", "target/lib", "bin/pgwarden", "config");
+        assertThat(copied).contains("target/pgwarden.jar", "target/lib", "target/pgwarden-wal-push", "bin/pgwarden",
+                "config");
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class BackupSetup implements AutoCloseable {
         LocalKeyFileWrapper.generateKeyFile(key);
         givePostgres(repository);
         givePostgres(key);
-        String archive = Distribution.launcher() + " --config " + config + " wal-push %p";
+        String archive = archiveCommand(config);
         PostgresFixture pg = PostgresFixture.start(LocalCluster.options().binaries(binaries).dataChecksums(true)
                 .settings(settings)
                 .setting("archive_mode", "on").setting("archive_command", archive)
@@ -122,6 +122,11 @@ public final class BackupSetup implements AutoCloseable {
         }
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         return new BackupSetup(dir, config, repository, key, pg);
+    }
+
+    /** The archive_command these clusters run: {@code bin/pgwarden --config <config> wal-push %p}. */
+    public static String archiveCommand(Path config) {
+        return Distribution.launcher() + " --config " + config + " wal-push %p";
     }
 
     /** Hands a path to the postgres OS user when the tests run as root (archive_command runs as postgres). */

@@ -36,7 +36,9 @@ import org.pgwarden.testing.Http;
 /**
  * WAL archiving as it runs in production: PostgreSQL 15 calls the real
  * {@code archive_command = 'bin/pgwarden --config X wal-push %p'} as the postgres user, and the
- * daemon (the built distribution, also as postgres) pushes ahead over archive_status.
+ * daemon (the built distribution, also as postgres) pushes ahead over archive_status. While the
+ * daemon runs in the first test, the command is made to fail unless the native client answers
+ * every call without starting a JVM; later tests run the command as configured by default.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WalArchivingIT {
@@ -71,6 +73,20 @@ class WalArchivingIT {
                 """.formatted(socket));
         assertThat(setup.cli("stanza-create").exitCode()).isZero();
         startDaemon();
+        // The native client or nothing: a JVM started on this command's path fails for want of Java.
+        givenArchiveCommand("PGWARDEN_WAL_CLIENT=native JAVA_HOME=" + dir.resolve("no-jvm-while-the-daemon-answers")
+                + " " + BackupSetup.archiveCommand(setup.config()));
+    }
+
+    /** Sets archive_command and waits until the server runs with it. */
+    static void givenArchiveCommand(String command) throws InterruptedException {
+        setup.pg().sql("ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'",
+                "SELECT pg_reload_conf()");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!setup.pg().queryString("SHOW archive_command").equals(command)) {
+            assertThat(System.nanoTime()).as("archive_command reloaded").isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     static void startDaemon() throws Exception {
@@ -111,6 +127,9 @@ class WalArchivingIT {
     @Test
     @Order(2)
     void stoppingTheDaemonMidStreamKeepsArchivingThroughTheDirectPath() throws Exception {
+        // As installed: the launcher picks the native client, which hands over to the JVM one
+        // (through the launcher) once no daemon listens.
+        givenArchiveCommand(BackupSetup.archiveCommand(setup.config()));
         long failedBefore = failedCount();
         givenWal(3);
         assertThat(daemon.terminate(Duration.ofSeconds(30))).isIn(0, 143);
