@@ -21,7 +21,7 @@
 # (its documented way to fetch ahead) unless PGBR_ASYNC=0.
 #
 # usage: [SCALE=20] [TXNS=5000] [RUNS=3] [PARALLEL=2] [LEVEL=3] [PGBR_ASYNC=1] [COLD=0]
-#        [PGW_RESTORE_ARGS="..."] [SKIP_INSTALL=1] [KEEP_DATA=1] [BENCH=DIR] [SHARED_BENCH=DIR]
+#        [PGW_RESTORE_ARGS="..."] [PGWARDEN=path/to/bin/pgwarden] [SKIP_INSTALL=1] [KEEP_DATA=1] [BENCH=DIR] [SHARED_BENCH=DIR]
 #        bench/restore-vs-pgbackrest.sh
 # TXNS is per pgbench client (4 clients). COLD=1 drops the page cache before every restore and start.
 # Run as root (PostgreSQL and both tools run as the postgres OS user). Results: $RES/summary.md.
@@ -42,7 +42,7 @@ export RES=${RES:-$BENCH/results}
 export PGPORT=${PGPORT:-55442} RPORT=${RPORT:-55443}
 export QUIET_MAX=${QUIET_MAX:-10}  # a shared box: do not wait long for quiet; contamination is recorded per run instead
 export MAX_TRIES=${MAX_TRIES:-1}   # repeated runs + medians instead of retries
-PGWARDEN=$ROOT/bin/pgwarden
+PGWARDEN=${PGWARDEN:-$ROOT/bin/pgwarden}   # another build's launcher can be compared (its restore_command is its own)
 
 . "$SHARED_BENCH/lib.sh"
 . "$ROOT/bench/pgwarden-lib.sh"
