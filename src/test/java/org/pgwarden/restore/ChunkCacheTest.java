@@ -2,27 +2,12 @@ package org.pgwarden.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.pgwarden.codec.Codec;
-import org.pgwarden.crypto.DataKeyCache;
-import org.pgwarden.crypto.LocalKeyFileWrapper;
-import org.pgwarden.crypto.SealingKey;
-import org.pgwarden.crypto.SealingOutputStream;
-import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.ChunkRef;
-import org.pgwarden.repo.Keyring;
-import org.pgwarden.repo.RepositoryLayout;
-import org.pgwarden.repo.SealedObjects;
-import org.pgwarden.storage.ObjectKey;
-import org.pgwarden.testing.InMemoryObjectStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,30 +15,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Chunks come back byte for byte whatever their size, also once evicted buffers are reused. */
 class ChunkCacheTest {
-    private static final BackupLabel LABEL = BackupLabel.parse("20261124-020000F");
-    private static final ObjectKey BUNDLE = RepositoryLayout.bundle(LABEL, 1);
-
     @TempDir
     Path dir;
 
-    private final InMemoryObjectStore store = new InMemoryObjectStore();
-    private LocalKeyFileWrapper wrapper;
-    private Keyring keyring;
-    private SealedObjects objects;
+    private SealedChunks repo;
 
     @BeforeEach
     void createRepository() {
-        Path key = dir.resolve("master.key");
-        LocalKeyFileWrapper.generateKeyFile(key);
-        wrapper = LocalKeyFileWrapper.open(key);
-        keyring = new Keyring(store, "test", wrapper, new DataKeyCache(Duration.ofMinutes(5), 16,
-                Clock.systemUTC()), Clock.systemUTC());
-        objects = new SealedObjects(store, "test", keyring, Codec.zstd(1));
+        repo = SealedChunks.createRepository(dir);
     }
 
     @AfterEach
     void closeKey() {
-        wrapper.close();
+        repo.close();
     }
 
     @Test
@@ -68,8 +42,8 @@ class ChunkCacheTest {
             Arrays.fill(b, 0, size / 2, (byte) 7);   // half compressible, so sealed and plain sizes differ
             plain.add(b);
         }
-        List<ChunkRef> refs = givenBundle(plain);
-        ChunkCache cache = new ChunkCache(objects);
+        List<ChunkRef> refs = repo.givenBundle(plain);
+        ChunkCache cache = new ChunkCache(repo.objects);
 
         // Twice in order (every chunk evicted before it comes again), then backwards, then repeated hits.
         for (int round = 0; round < 2; round++) {
@@ -90,21 +64,5 @@ class ChunkCacheTest {
     private static void assertChunk(ChunkCache.Chunk chunk, byte[] expected) {
         assertThat(chunk.length()).isEqualTo(expected.length);
         assertThat(Arrays.copyOf(chunk.bytes(), chunk.length())).isEqualTo(expected);
-    }
-
-    /** Seals each plaintext as one chunk of one bundle, back to back, and stores the bundle. */
-    private List<ChunkRef> givenBundle(List<byte[]> plain) throws Exception {
-        ByteArrayOutputStream bundle = new ByteArrayOutputStream();
-        SealingKey key = keyring.currentDataKey();
-        List<ChunkRef> refs = new ArrayList<>();
-        for (byte[] p : plain) {
-            long offset = bundle.size();
-            try (SealingOutputStream chunk = objects.sealChunk(bundle, BUNDLE, offset, key)) {
-                chunk.write(p);
-            }
-            refs.add(new ChunkRef(LABEL, BUNDLE, offset, bundle.size() - offset, 0));
-        }
-        store.put(BUNDLE, new ByteArrayInputStream(bundle.toByteArray()));
-        return refs;
     }
 }
