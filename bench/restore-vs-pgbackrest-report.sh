@@ -29,17 +29,18 @@ awk -F'\t' -v pgdata="$pgdata" '
     print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= nk; i++) {
       k = order[i]
-      R[k] = med(rs[k]); T[k] = med(tt[k]); C[k] = med(rc[k]); S[k] = med(sg[k])
+      R[k] = med(rs[k]); T[k] = med(tt[k]); C[k] = med(rc[k]); S[k] = med(sg[k]); P[k] = med(cpu[k])
       mbs = R[k] > 0 ? pgdata / 1e6 / R[k] : 0
       tmbs = T[k] > 0 ? (pgdata + S[k] * 16777216) / 1e6 / T[k] : 0
       printf "| %s | %d (%d, %d) | %.2f | %.0f | %.1f | %.0f / %.0f | %.2f | %.2f | %d | %.2f | %.0f |\n", k, runs[k], bad[k], dirty[k],
-        R[k], mbs, med(cpu[k]), med(mx[k]) / 1024, med(tr[k]) / 1024, med(rd[k]), C[k], S[k], T[k], tmbs
+        R[k], mbs, P[k], med(mx[k]) / 1024, med(tr[k]) / 1024, med(rd[k]), C[k], S[k], T[k], tmbs
     }
     w = "pgwarden"; b = "pgbackrest"
     if (R[w] > 0 && R[b] > 0 && T[w] > 0 && T[b] > 0) {
       print ""
       printf "pgwarden / pgBackRest throughput: restore only %.2fx, recovery (start to writable) %.2fx, end to end %.2fx (target >= 1.2x)\n",
         R[b] / R[w], C[b] / C[w], T[b] / T[w]
+      if (P[b] > 0) printf "restore CPU seconds pgwarden / pgBackRest: %.2fx\n", P[w] / P[b]
     }
   }' "$RES/runs.tsv"
 echo
