@@ -39,6 +39,7 @@ export MAX_TRIES=${MAX_TRIES:-1}  # repeated runs + medians instead of retries (
 PGWARDEN=$ROOT/bin/pgwarden
 
 . "$SHARED_BENCH/lib.sh"
+. "$ROOT/bench/pgwarden-lib.sh"   # pgw_init, pgw_setup, pgw_newest, pgbr_newest
 
 [ "$(id -u)" = 0 ] || { echo "run as root (postgres and the tools run as the postgres OS user)" >&2; exit 2; }
 [ "${SKIP_INSTALL:-0}" = 1 ] || "$SHARED_BENCH/00_install.sh"
@@ -68,47 +69,6 @@ use_archive() {  # use_archive pgbackrest | <pgwarden config name>
   else set_archive_command "$PGWARDEN --config $PGW/$1/pgwarden.yaml wal-push %p" >/dev/null; fi
   CUR_ARCHIVE=$1
 }
-
-# ---------- pgwarden configurations (one repository each) ----------
-pgw_setup() {  # pgw_setup NAME LEVEL PARALLELISM SLICE
-  local name=$1 level=$2 pm=$3 slice=$4 d=$PGW/$1
-  mkdir -p "$d/repository" "$d/spool"
-  cat > "$d/pgwarden.yaml" <<YAML
-stanza: $STANZA
-postgres:
-  data-directory: $PGDATA
-  bin-directory: $PGBIN
-  connection:
-    socket: $SOCK
-    port: $PGPORT
-repository:
-  type: filesystem
-  filesystem:
-    path: $d/repository
-encryption:
-  provider: local
-  local:
-    key-file: $PGW/repository.key
-compression:
-  algorithm: zstd
-  level: $level
-backup:
-  parallelism: $pm
-  slice-size: $slice
-  fast-start: true
-  spool-directory: $d/spool
-logging:
-  level: warn
-YAML
-  chown -R postgres:postgres "$d"
-  asp "$PGWARDEN" --config "$d/pgwarden.yaml" stanza-create >/dev/null
-}
-pgw_init() {
-  rm -rf "$PGW"; mkdir -p "$PGW"; chown postgres:postgres "$PGW"
-  asp "$PGWARDEN" key generate --file "$PGW/repository.key" >/dev/null
-}
-pgw_newest() { ls -1t "$PGW/$1/repository/backup" | head -1; }
-pgbr_newest() { pgbr info --output=json | jq -r '.[0].backup[-1].label'; }
 
 # ---------- one measured backup ----------
 # run_backup CASE TOOL CONFIG RUN TYPE DATA_BYTES   (CONFIG: pgBackRest "pmN", pgwarden config name)

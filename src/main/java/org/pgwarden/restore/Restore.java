@@ -299,10 +299,12 @@ public final class Restore {
             Files.deleteIfExists(controlFile);
         }
         ManifestEntry control = null;
+        // fsync is mostly waiting for the device: more sync threads than writers keep it busy.
+        FileCommitter committer = new FileCommitter(request.pgdata(), 2 * workers);
         for (int i = 0; i < workers; i++) {
             running.add(pool.submit(() -> {
                 ChunkCache cache = new ChunkCache(objects);
-                FileWriter writer = new FileWriter(cache, owner, context);
+                FileWriter writer = new FileWriter(cache, committer, owner, context);
                 try {
                     for (Task t = queue.take(); t != Task.END && failure.get() == null; t = queue.take()) {
                         written.addAndGet(writer.write(t.entry(), t.target(), request.delta()));
@@ -367,13 +369,32 @@ public final class Restore {
                 }
             }
             pool.shutdownNow();
+            try {
+                if (failure.get() == null) {
+                    committer.finish();   // every file in place and on disk before success is declared
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                failure.compareAndSet(null, ie);
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                committer.close();
+            }
         }
         if (failure.get() != null) {
             throw PgwardenException.of(failure.get());
         }
         if (control != null) {
+            // Only now is every other file in place and on disk (committer.finish above).
             ChunkCache cache = new ChunkCache(objects);
-            written.addAndGet(new FileWriter(cache, owner, context).write(control, controlFile, request.delta()));
+            try (FileCommitter last = new FileCommitter(request.pgdata(), 1)) {
+                written.addAndGet(new FileWriter(cache, last, owner, context).write(control, controlFile, request.delta()));
+                last.finish();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw PgwardenException.of(e);
+            }
             files.incrementAndGet();
             fetched.addAndGet(cache.fetchedBytes());
         }

@@ -120,20 +120,20 @@ public final class Verify {
         MessageDigest whole = sha256();
         long covered = 0;
         for (Slice s : e.slices()) {
-            byte[] chunk = chunks.plaintext(s.ref());
+            ChunkCache.Chunk chunk = chunks.plaintext(s.ref());
             int from = Math.toIntExact(s.ref().sliceOffset());
             int length = Math.toIntExact(s.length());
-            if (s.fileOffset() != covered || from + length > chunk.length) {
+            if (s.fileOffset() != covered || from + length > chunk.length()) {
                 throw new PgwardenException(org.pgwarden.common.ErrorCode.INTEGRITY_MANIFEST, "slices do not cover the"
                         + " file in order at offset " + covered);
             }
             MessageDigest d = sha256();
-            d.update(chunk, from, length);
+            d.update(chunk.bytes(), from, length);
             if (!HexFormat.of().formatHex(d.digest()).equals(s.sha256())) {
                 throw new PgwardenException(org.pgwarden.common.ErrorCode.INTEGRITY_CHECKSUM, "slice at "
                         + s.fileOffset() + " in '" + s.ref().object() + "' does not match its checksum");
             }
-            whole.update(chunk, from, length);
+            whole.update(chunk.bytes(), from, length);
             covered += length;
         }
         if (covered != e.size() || !HexFormat.of().formatHex(whole.digest()).equals(e.sha256())) {
