@@ -56,15 +56,25 @@ public final class WalStaging {
         this.clock = clock;
     }
 
+    /** Names of every WAL file the archive held when staging began, one per line, in the staging directory. */
+    static final String ARCHIVED_LIST = ".archived";
+
     /**
-     * The {@code restore_command} that serves a staged file by a rename and anything else with
-     * {@code fallback}. A failed rename exits 126, which stops recovery: exit 1 would tell
-     * PostgreSQL the file is not archived and could end recovery early, with data missing.
+     * The {@code restore_command} that serves a staged file by a rename, answers "not archived"
+     * (exit 1) at once for a name the archive did not hold when staging began, and asks
+     * {@code fallback} for anything else. Recovery probes for files that do not exist several
+     * times (the next timeline's history file, the segment after the end of the archive); each
+     * such answer would otherwise start a JVM. A failed rename exits 126, which stops recovery:
+     * exit 1 would tell PostgreSQL the file is not archived and could end recovery early, with
+     * data missing. Without the list (a directory staged by an older version) every miss goes to
+     * the fallback.
      */
     static String restoreCommand(Path directory, String fallback) {
-        String staged = shellQuote(directory.toString()) + "/%f";
-        return "if [ -f " + staged + " ]; then mv -f " + staged + " \"%p\" || exit 126; else exec " + fallback
-                + "; fi";
+        String dir = shellQuote(directory.toString());
+        String staged = dir + "/%f";
+        String list = dir + "/" + ARCHIVED_LIST;
+        return "if [ -f " + staged + " ]; then mv -f " + staged + " \"%p\" || exit 126; elif [ -f " + list
+                + " ] && ! grep -qxF '%f' " + list + "; then exit 1; else exec " + fallback + "; fi";
     }
 
     /** Quotes for {@code /bin/sh}: single quotes, an embedded one closed, escaped and reopened. */
@@ -82,6 +92,7 @@ public final class WalStaging {
         log.info("staging {} WAL segment(s) and {} history file(s) ({}) into '{}' with {} parallel download(s)",
                 segments, wal.history().size(), ByteSize.ofBytes(total).toHuman(), directory,
                 parallelism);
+        writeArchivedList(directory, owner);
         AtomicLong files = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -172,6 +183,28 @@ public final class WalStaging {
      * Creates the directory for the PostgreSQL user, closed to others (it holds decrypted WAL),
      * and removes WAL files an earlier restore left there: they may belong to another history.
      */
+    /**
+     * Records which WAL files the archive holds now, so that {@link #restoreCommand} can answer
+     * probes for the others without the repository. Written to a temporary name and renamed, so
+     * the command never reads half a list. With staging, recovery therefore ends at the archive
+     * as it was at restore time (what the restore summary reported); files archived later (a
+     * still-running old primary) are not fetched: use {@code --wal-source fetch} to follow them.
+     */
+    private void writeArchivedList(Path directory, FileOwner owner) throws IOException {
+        Path tmp = directory.resolve(ARCHIVED_LIST + ".tmp");
+        try (Stream<ObjectInfo> all = index.listAll();
+                java.io.BufferedWriter w = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.US_ASCII)) {
+            Iterator<ObjectInfo> it = all.iterator();
+            while (it.hasNext()) {
+                w.write(WalArchiveIndex.fileName(it.next().key()));
+                w.write('\n');
+            }
+        }
+        owner.apply(tmp, 0600);
+        Files.move(tmp, directory.resolve(ARCHIVED_LIST), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
     private static void prepare(Path directory, FileOwner owner) throws IOException {
         if (Files.isSymbolicLink(directory) || (Files.exists(directory) && !Files.isDirectory(directory))) {
             throw new PgwardenException(ErrorCode.USAGE, "the WAL staging directory '" + directory + "' is not a"

@@ -47,6 +47,24 @@ class WalStagingTest {
     }
 
     @Test
+    void aNameTheArchiveDidNotHoldIsAnsweredWithoutTheFallbackAndAnArchivedOneGoesToIt() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve("staged"));
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Files.writeString(staging.resolve(WalStaging.ARCHIVED_LIST), "00000001.history\n" + SEGMENT + "\n");
+        Path marker = dir.resolve("asked");
+        String command = WalStaging.restoreCommand(staging, "sh -c 'echo %f >> " + marker + "; exit 0'");
+
+        // probes for the next timeline and for the segment after the end: not archived, no fallback
+        assertThat(run(command, "00000002.history", "pg_wal/RECOVERYHISTORY", dir)).isEqualTo(1);
+        assertThat(run(command, "000000010000000000000004", "pg_wal/RECOVERYXLOG", dir)).isEqualTo(1);
+        assertThat(run(command, "0000000100000000000000", "pg_wal/RECOVERYXLOG", dir)).isEqualTo(1);
+        assertThat(marker).doesNotExist();
+        // archived but not staged (already moved once, asked again at the end of recovery): the fallback
+        assertThat(run(command, SEGMENT, "pg_wal/RECOVERYXLOG", dir)).isZero();
+        assertThat(marker).hasContent(SEGMENT + "\n");
+    }
+
+    @Test
     void aFailedMoveStopsRecoveryInsteadOfEndingIt() throws Exception {
         Path staging = Files.createDirectories(dir.resolve("staged"));
         Files.writeString(staging.resolve(SEGMENT), "wal bytes");
