@@ -28,8 +28,10 @@ final class ParentChoice {
 
     /** A label after every existing one, for a backup started at {@code start}. */
     static BackupLabel label(BackupType type, Optional<BackupInfo> parent, Instant start, List<BackupInfo> existing) {
-        Instant at = start;
         Optional<BackupLabel> newest = existing.stream().map(BackupInfo::label).max(Comparator.naturalOrder());
+        // A backup started in the second its parent (or any newer backup) is named by gets the next
+        // second: labels are whole seconds and must stay in order (two triggered backups in a row).
+        Instant at = BackupLabel.nextAfter(newest.orElse(null), start);
         while (true) {
             BackupLabel candidate = type == BackupType.FULL ? BackupLabel.newFull(at)
                     : BackupLabel.newIncremental(parent.orElseThrow().label(), at, type);
