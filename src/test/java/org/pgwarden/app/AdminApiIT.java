@@ -159,7 +159,7 @@ class AdminApiIT {
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(json(unknown.body()).path("error").asText())
                 .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire");
-        assertThat(json(unknown.body()).path("validKinds").toString()).isEqualTo("[\"backup\",\"verify\"]");
+        assertThat(json(unknown.body()).path("validKinds").toString()).isEqualTo("[\"backup\",\"verify\",\"expire\"]");
 
         Http.Reply malformed = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":");
         assertThat(malformed.status()).isEqualTo(400);
