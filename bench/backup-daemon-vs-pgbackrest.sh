@@ -12,7 +12,9 @@
 # process tree, or of the daemon process over the run (its /proc/PID/stat before and after).
 # Printed: medians, MB/s of PGDATA (without pg_wal), and ratios against pgBackRest.
 #
-# usage: [SCALE=20] [RUNS=5] [LEVEL=3] [PARALLEL=2] [SKIP_INSTALL=1] bench/backup-daemon-vs-pgbackrest.sh
+# usage: [SCALE=20] [RUNS=5] [LEVEL=3] [PARALLEL=2] [SKIP_INSTALL=1] [DAEMON_JAVA_OPTS=...] bench/backup-daemon-vs-pgbackrest.sh
+# DAEMON_JAVA_OPTS go to the daemon's JVM only, e.g. to profile it:
+#   DAEMON_JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/daemon.jfr,settings=profile,dumponexit=true"
 # Run as root (PostgreSQL and both tools run as the postgres OS user). Uses its own BENCH
 # directory and ports, so it does not disturb another benchmark's cluster.
 set -euo pipefail
@@ -102,7 +104,8 @@ PGW_ARCHIVE="$PGWARDEN --config $PGW/pgwarden.yaml wal-push %p"
 use_archive() { wait_archived; set_archive_command "$1" >/dev/null; }
 
 log "starting the daemon"
-runuser -u postgres -- env PATH="$PATH" "$PGWARDEN" --config "$PGW/pgwarden.yaml" daemon > "$RES/daemon.log" 2>&1 &
+runuser -u postgres -- env PATH="$PATH" PGWARDEN_JAVA_OPTS="${DAEMON_JAVA_OPTS:-${PGWARDEN_JAVA_OPTS:-}}" \
+  "$PGWARDEN" --config "$PGW/pgwarden.yaml" daemon > "$RES/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
 # runuser forks; the launcher then execs java: the JVM is the java process below runuser
