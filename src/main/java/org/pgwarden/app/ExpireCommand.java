@@ -26,6 +26,7 @@ import org.pgwarden.retention.ExpireJob;
 import org.pgwarden.retention.ExpirePlan;
 import org.pgwarden.retention.RetentionPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "expire", mixinStandardHelpOptions = true,
@@ -40,8 +41,8 @@ final class ExpireCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the plan; delete nothing.")
     boolean dryRun;
 
-    @Option(names = "--output", defaultValue = "text", paramLabel = "text|json", description = "Output format.")
-    String output;
+    @Mixin
+    OutputFormat format = new OutputFormat();
 
     ExpireCommand(PgwardenCli root) {
         this.root = root;
@@ -49,9 +50,7 @@ final class ExpireCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new PgwardenException(ErrorCode.USAGE, "--output '" + output + "' is not 'text' or 'json'");
-        }
+        boolean json = format.json();
         PgwardenConfig config = root.loadConfig().config();
         LoggingSetup.apply(config.logging());
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
@@ -72,7 +71,7 @@ final class ExpireCommand implements Callable<Integer> {
                 doc = document(job.result().plan(), false);
             }
             PrintWriter out = root.context().out();
-            if (output.equals("json")) {
+            if (json) {
                 out.println(JSON.writeValueAsString(doc));
             } else {
                 printText(doc, out);

@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pgwarden.backup.Backup;
-import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
-import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
@@ -23,7 +21,7 @@ import org.pgwarden.repo.StanzaStore;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.repo.WalRanges;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show the repository: stanza, backups (oldest first), archived WAL per timeline and gaps.",
@@ -33,8 +31,8 @@ final class InfoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final PgwardenCli root;
 
-    @Option(names = "--output", defaultValue = "text", paramLabel = "text|json", description = "Output format.")
-    String output;
+    @Mixin
+    OutputFormat format = new OutputFormat();
 
     InfoCommand(PgwardenCli root) {
         this.root = root;
@@ -42,15 +40,13 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new PgwardenException(ErrorCode.USAGE, "--output '" + output + "' is not 'text' or 'json'");
-        }
+        boolean json = format.json();
         PgwardenConfig config = root.loadConfig().config();
         LoggingSetup.apply(config.logging());
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             ObjectNode doc = collect(config.stanza(), RepositoryAccess.open(config, components, root.context().clock()));
             PrintWriter out = root.context().out();
-            if (output.equals("json")) {
+            if (json) {
                 out.println(JSON.writeValueAsString(doc));
             } else {
                 printText(doc, out);

@@ -6,12 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
-import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "jobs", mixinStandardHelpOptions = true,
@@ -24,8 +22,8 @@ final class JobsCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "ID", description = "A run id, as printed by 'pgwarden trigger'.")
     String id;
 
-    @Option(names = "--output", defaultValue = "text", paramLabel = "text|json", description = "Output format.")
-    String output;
+    @Mixin
+    OutputFormat format = new OutputFormat();
 
     JobsCommand(PgwardenCli root) {
         this.root = root;
@@ -33,15 +31,13 @@ final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new PgwardenException(ErrorCode.USAGE, "--output '" + output + "' is not 'text' or 'json'");
-        }
+        boolean json = format.json();
         PgwardenConfig config = root.loadConfig().config();
         AdminClient client = AdminClient.of(config.admin(),
                 "see past runs in the logs (or the control database), and the backups with 'pgwarden info'");
         JsonNode doc = client.get(id == null ? "/api/v1/jobs" : "/api/v1/jobs/" + id);
         PrintWriter out = root.context().out();
-        if (output.equals("json")) {
+        if (json) {
             out.println(JSON.writeValueAsString(doc));
         } else if (id != null) {
             doc.fields().forEachRemaining(f -> out.println(f.getKey() + ": " + (f.getValue().isNull() ? "-"
