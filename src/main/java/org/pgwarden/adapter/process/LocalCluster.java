@@ -57,6 +57,7 @@ public final class LocalCluster implements AutoCloseable {
         private ProcessRunner runner;
         private Path parentDirectory;
         private boolean dataChecksums;
+        private Duration startTimeout = START_TIMEOUT;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Options() {
@@ -82,6 +83,15 @@ public final class LocalCluster implements AutoCloseable {
         /** {@code initdb --data-checksums}; off by default, as in PostgreSQL 15. */
         public Options dataChecksums(boolean value) {
             this.dataChecksums = value;
+            return this;
+        }
+
+        /** How long {@link LocalCluster#start()} waits for the server to accept connections; 60s by default. */
+        public Options startTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("start timeout must be positive, got " + value);
+            }
+            this.startTimeout = value;
             return this;
         }
 
@@ -111,6 +121,11 @@ public final class LocalCluster implements AutoCloseable {
     private final Path logFile;
     private final Thread shutdownHook;
     private int port;
+    private Duration startTimeout = START_TIMEOUT;
+    /** Settings {@link #start()} still has to write: a data directory filled by the caller after {@link #createEmpty}. */
+    private Map<String, String> pendingSettings;
+    /** The data directory is a copy the caller filled ({@link #createEmpty}), not one our initdb made. */
+    private boolean copied;
     private boolean everStarted;
     private volatile long postmasterPid = -1;
     private volatile boolean closed;
@@ -153,15 +168,37 @@ public final class LocalCluster implements AutoCloseable {
         Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
                 : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
         LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
+        cluster.startTimeout = options.startTimeout;
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             cluster.initdb(options.dataChecksums);
-            cluster.writeSettings(options.settings);
+            cluster.writeSettings(options.settings, true);
             return cluster;
         } catch (RuntimeException e) {
             cluster.closeAfterFailure(e);
             throw e;
         }
+    }
+
+    /**
+     * Makes the cluster's directory without running {@code initdb}: the caller fills
+     * {@link #dataDirectory()} (a restore), then {@link #start()} appends the settings to its
+     * {@code postgresql.conf} (after the copied ones, so ours win) and starts it. {@link #close()}
+     * removes everything, whatever the caller wrote.
+     */
+    public static LocalCluster createEmpty(Options options) {
+        PgBinaries binaries = options.binaries != null ? options.binaries : PgBinaries.locate(Optional.empty());
+        binaries.require(Program.PG_CTL, Program.POSTGRES);
+        ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
+        Path base = createBaseDirectory(options.parentDirectory, runner);
+        Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
+        LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
+        cluster.startTimeout = options.startTimeout;
+        cluster.pendingSettings = new LinkedHashMap<>(options.settings);
+        cluster.copied = true;
+        Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
+        return cluster;
     }
 
     private static Path createBaseDirectory(Path parent, ProcessRunner runner) {
@@ -202,15 +239,21 @@ public final class LocalCluster implements AutoCloseable {
         runner.run(cmd, baseDirectory, INITDB_TIMEOUT);
     }
 
-    private void writeSettings(Map<String, String> callerSettings) {
+    /**
+     * @param ourDefaults also our defaults for a new cluster; never for a copied one, where a
+     *                    setting below the source's (max_wal_senders) would stop recovery
+     */
+    private void writeSettings(Map<String, String> callerSettings, boolean ourDefaults) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("port", Integer.toString(port));
         all.put("listen_addresses", "127.0.0.1");
         all.put("unix_socket_directories", socketDirectory.toString());
-        all.put("wal_level", "replica");
-        all.put("max_wal_senders", "4");
-        all.put("fsync", "off");
-        all.put("shared_buffers", "32MB");
+        if (ourDefaults) {
+            all.put("wal_level", "replica");
+            all.put("max_wal_senders", "4");
+            all.put("fsync", "off");
+            all.put("shared_buffers", "32MB");
+        }
         all.putAll(callerSettings);
         StringBuilder conf = new StringBuilder("\n# throwaway cluster settings\n");
         all.forEach((k, v) -> conf.append(line(k, v)));
@@ -222,23 +265,31 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void appendToConf(String text) {
+        // A copied cluster may carry ALTER SYSTEM settings (port, archive_mode); the auto file is read last.
+        appendTo(dataDirectory.resolve(copied ? "postgresql.auto.conf" : "postgresql.conf"), text);
+    }
+
+    private static void appendTo(Path file, String text) {
         try {
-            Files.writeString(dataDirectory.resolve("postgresql.conf"), text, StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND);
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED,
-                    "unable to write settings to '" + dataDirectory.resolve("postgresql.conf") + "': " + e.getMessage(), e);
+                    "unable to write settings to '" + file + "': " + e.getMessage(), e);
         }
     }
 
     /** Starts the server and waits until it accepts connections. */
     public synchronized void start() {
         ensureOpen();
+        if (pendingSettings != null) {
+            writeSettings(pendingSettings, false);
+            pendingSettings = null;
+        }
         for (int attempt = 1; ; attempt++) {
             ProcessRunner.Result r = runner.runAllowingFailure(List.of(binaries.path(Program.PG_CTL).toString(),
                     "-D", dataDirectory.toString(), "-l", logFile.toString(), "-w",
-                    "-t", Long.toString(START_TIMEOUT.toSeconds()), "start"), baseDirectory,
-                    START_TIMEOUT.plusSeconds(30));
+                    "-t", Long.toString(Math.max(1, startTimeout.toSeconds())), "start"), baseDirectory,
+                    startTimeout.plusSeconds(30));
             if (r.exitCode() == 0) {
                 everStarted = true;
                 postmasterPid = readPostmasterPid().orElse(-1);
@@ -326,6 +377,11 @@ public final class LocalCluster implements AutoCloseable {
             throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED,
                     "unable to read '" + dataDirectory.resolve("postmaster.pid") + "': " + e.getMessage(), e);
         }
+    }
+
+    /** The last lines of the server log, for messages. */
+    public String logTail() {
+        return readLogTail();
     }
 
     private String readLogTail() {
