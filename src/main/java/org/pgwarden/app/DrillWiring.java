@@ -71,7 +71,9 @@ final class DrillWiring {
             WalPlan wal = p.wal().plan();
             return new Drill.Plan(p.choice().backup().label(), p.choice().backup().footer().totalSize(),
                     wal.segments(wal.stageSpans()) * wal.segmentSize(), p.choice().backup().header().stopTime(),
-                    wal.reachableAt());
+                    wal.reachableAt(), wal.reachable().toString(), p.wal().problem()
+                            .filter(pr -> pr.severity() == WalPlan.Severity.ERROR || wal.walAfterMissing())
+                            .map(pr -> pr.message() + "; HINT: " + pr.hint()));
         }
 
         @Override

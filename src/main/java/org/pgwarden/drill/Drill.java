@@ -45,9 +45,15 @@ public final class Drill {
     /** Room on top of the backup and its WAL: the server writes its own files (a checkpoint, the log). */
     private static final double SPACE_MARGIN = 1.1;
 
-    /** What the drill restores, as chosen by restore's own planning. */
+    /**
+     * What the drill restores, as chosen by restore's own planning.
+     *
+     * @param walReach   how far the archived WAL is readable from the backup's start (an LSN)
+     * @param walProblem why recovery cannot replay all of the archive (a segment missing while later
+     *                   WAL is archived): the drill fails on it, as an operator restoring would lose data
+     */
     public record Plan(BackupLabel backup, long backupBytes, long walBytes, Instant backupEnd,
-            Optional<Instant> newestArchived) {
+            Optional<Instant> newestArchived, String walReach, Optional<String> walProblem) {
     }
 
     /** The restore side: plan and restore from the repository alone. */
@@ -140,6 +146,9 @@ public final class Drill {
                 awaitPromoted(server, context, deadline);
                 recoveryEnd = clock.instant();
                 reached = Optional.of(server.query("postgres", Drill::lastReplayed).orElse(p.backupEnd()));
+                checks.add(p.walProblem().map(m -> DrillReport.Check.failed("wal", m))
+                        .orElseGet(() -> DrillReport.Check.passed("wal", "the archived WAL is continuous from the"
+                                + " backup's start up to LSN " + p.walReach())));
                 checks.addAll(new DrillChecks(config, server, context, deadline).run());
                 checksEnd = clock.instant();
             }
