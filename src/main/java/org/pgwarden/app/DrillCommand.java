@@ -51,7 +51,7 @@ final class DrillCommand implements Callable<Integer> {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
             JobContext context = JobContext.standalone(JobRunner.newRunIdAt(root.context().clock().instant()), "drill",
                     root.context().clock());
-            DrillReport report = DrillWiring.drill(config, Path.of(loaded.source()), repo, root.context().clock(),
+            DrillReport report = DrillWiring.drill(config, Optional.of(Path.of(loaded.source())), repo, root.context().clock(),
                     Metrics.noop()).run(label, time, context);
             report.lines().forEach(out::println);
             out.flush();

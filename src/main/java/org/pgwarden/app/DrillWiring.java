@@ -52,11 +52,14 @@ final class DrillWiring {
 
     /**
      * @param configFile the configuration file, named in the scratch cluster's {@code restore_command}
-     *                   for WAL that was not staged
+     *                   for WAL archived but not staged; without one such WAL ends recovery, as
+     *                   everything archived when the drill planned is staged
      */
-    static Drill drill(PgwardenConfig config, Path configFile, RepositoryAccess repo, Clock clock, Metrics metrics) {
+    static Drill drill(PgwardenConfig config, Optional<Path> configFile, RepositoryAccess repo, Clock clock,
+            Metrics metrics) {
         Restore restore = new Restore(repo.store(), repo.objects(), clock, metrics);
-        String restoreCommand = Launcher.command() + " --config " + configFile.toAbsolutePath() + " wal-fetch %f %p";
+        String restoreCommand = configFile.map(f -> Launcher.command() + " --config " + f.toAbsolutePath()
+                + " wal-fetch %f %p").orElse("false");
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDirectory());
         return new Drill(config.drill(), new RestoreSide(restore, restoreCommand), (parent, startTimeout) ->
                 new ScratchServer(LocalCluster.createEmpty(LocalCluster.options().binaries(binaries)
