@@ -81,34 +81,30 @@ final class DrillChecks {
                 try (Statement st = c.createStatement()) {
                     st.execute("CREATE EXTENSION IF NOT EXISTS amcheck");
                 }
-                List<String> failures = new ArrayList<>();
-                int checked = 0;
-                List<long[]> oids = new ArrayList<>();
+                List<Long> oids = new ArrayList<>();
                 List<String> names = new ArrayList<>();
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(BTREE_INDEXES)) {
                     while (rs.next()) {
-                        oids.add(new long[] {rs.getLong(1)});
+                        oids.add(rs.getLong(1));
                         names.add(rs.getString(2));
                     }
                 }
-                boolean autoCommit = c.getAutoCommit();
-                c.setAutoCommit(true);
+                // autocommit (the connection's default): a failed check ends only its own statement
+                List<String> failures = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("SELECT bt_index_check(?::oid)")) {
                     for (int i = 0; i < oids.size(); i++) {
-                        ps.setLong(1, oids.get(i)[0]);
+                        step();   // a large database has many indexes; cancellation and the timeout reach in here
+                        ps.setLong(1, oids.get(i));
                         try {
                             ps.execute();
-                            checked++;
                         } catch (SQLException e) {
                             // one broken index must not hide the next one
                             failures.add(names.get(i) + ": " + firstLine(e.getMessage()));
                         }
                     }
-                } finally {
-                    c.setAutoCommit(autoCommit);
                 }
                 if (failures.isEmpty()) {
-                    return DrillReport.Check.passed(name, checked + " B-tree index(es) of database '" + db
+                    return DrillReport.Check.passed(name, oids.size() + " B-tree index(es) of database '" + db
                             + "' checked by amcheck (bt_index_check)");
                 }
                 String listed = String.join("; ", failures.subList(0, Math.min(MAX_LISTED, failures.size())))
@@ -180,8 +176,9 @@ final class DrillChecks {
     }
 
     private static String describe(RuntimeException e) {
-        if (e instanceof PgwardenException p && p.errorCode() == ErrorCode.CANCELLED) {
-            throw p;
+        if (e instanceof PgwardenException p
+                && (p.errorCode() == ErrorCode.CANCELLED || p.errorCode() == ErrorCode.TIMEOUT)) {
+            throw p;   // ends the drill, not just this check
         }
         log.debug("drill check failed", e);
         return firstLine(e.getMessage());
