@@ -47,6 +47,9 @@ final class DrillWiring {
             "full_page_writes", "off",
             "synchronous_commit", "off");
 
+    /** Scratch cluster directories are {@code pgwarden-drill-*} under {@code drill.scratch-directory}. */
+    static final String SCRATCH_PREFIX = "pgwarden-drill-";
+
     private DrillWiring() {
     }
 
@@ -61,10 +64,13 @@ final class DrillWiring {
         String restoreCommand = configFile.map(f -> Launcher.command() + " --config " + f.toAbsolutePath()
                 + " wal-fetch %f %p").orElse("false");
         PgBinaries binaries = PgBinaries.locate(config.postgres().binDirectory());
-        return new Drill(config.drill(), new RestoreSide(restore, restoreCommand), (parent, startTimeout) ->
-                new ScratchServer(LocalCluster.createEmpty(LocalCluster.options().binaries(binaries)
-                        .parentDirectory(parent).startTimeout(startTimeout).settings(SCRATCH_SETTINGS))),
-                repo.objects(), clock, metrics);
+        return new Drill(config.drill(), new RestoreSide(restore, restoreCommand), (parent, startTimeout) -> {
+            // A drill killed with its process (kill -9, power loss) left its scratch cluster: remove it first.
+            LocalCluster.removeAbandoned(parent, SCRATCH_PREFIX);
+            return new ScratchServer(LocalCluster.createEmpty(LocalCluster.options().binaries(binaries)
+                    .parentDirectory(parent).directoryPrefix(SCRATCH_PREFIX).startTimeout(startTimeout)
+                    .settings(SCRATCH_SETTINGS)));
+        }, repo.objects(), clock, metrics);
     }
 
     private record RestoreSide(Restore restore, String restoreCommand) implements Drill.Restorer {

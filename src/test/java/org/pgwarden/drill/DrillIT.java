@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.pgwarden.adapter.process.LocalCluster;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectKey;
 import org.pgwarden.testing.BackupSetup;
@@ -194,6 +195,26 @@ class DrillIT {
             assertThat(report.path("checks").get(0).path("message").asText()).contains(middle);
         } finally {
             Files.move(aside, object, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aScratchClusterLeftByAKilledDrillIsRemovedByTheNextOne() throws Exception {
+        // What a drill killed with -9 leaves: a running server in a scratch directory whose owner is gone.
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        try (LocalCluster orphan = LocalCluster.start(LocalCluster.options().parentDirectory(scratch)
+                .directoryPrefix("pgwarden-drill-"))) {
+            Files.writeString(orphan.baseDirectory().resolve("owner.pid"), Long.toString(gone.pid()));
+            long postmaster = orphan.postmasterPid().orElseThrow();
+
+            CliRun r = setup.cli("drill");
+
+            // the drill itself ran (its SQL check now sees the rows test 3 added, so it does not pass)
+            assertThat(r.out()).as(r.all()).contains("✔ amcheck:postgres");
+            assertThat(orphan.baseDirectory()).doesNotExist();
+            assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         }
     }
 }

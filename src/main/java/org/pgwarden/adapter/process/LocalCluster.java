@@ -50,6 +50,9 @@ public final class LocalCluster implements AutoCloseable {
     private static final Duration CLIENT_TIMEOUT = Duration.ofMinutes(10);
     private static final int START_TRIES = 3;
     private static final int MAX_SOCKET_PATH = 107;
+    private static final String DEFAULT_PREFIX = "pgwarden-pg-";
+    /** In every cluster directory: the pid of the JVM that made it, so a later one can tell it was abandoned. */
+    private static final String OWNER_FILE = "owner.pid";
 
     /** How to create a cluster; every option has a default. */
     public static final class Options {
@@ -58,6 +61,7 @@ public final class LocalCluster implements AutoCloseable {
         private Path parentDirectory;
         private boolean dataChecksums;
         private Duration startTimeout = START_TIMEOUT;
+        private String directoryPrefix = DEFAULT_PREFIX;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Options() {
@@ -83,6 +87,18 @@ public final class LocalCluster implements AutoCloseable {
         /** {@code initdb --data-checksums}; off by default, as in PostgreSQL 15. */
         public Options dataChecksums(boolean value) {
             this.dataChecksums = value;
+            return this;
+        }
+
+        /**
+         * How the cluster's directory name starts ({@code pgwarden-pg-} by default), so that
+         * {@link LocalCluster#removeAbandoned} can find the ones of one purpose.
+         */
+        public Options directoryPrefix(String value) {
+            if (!value.matches("[a-z0-9-]{1,40}")) {
+                throw new IllegalArgumentException("not a directory prefix: '" + value + "'");
+            }
+            this.directoryPrefix = value;
             return this;
         }
 
@@ -163,10 +179,10 @@ public final class LocalCluster implements AutoCloseable {
         PgBinaries binaries = options.binaries != null ? options.binaries : PgBinaries.locate(Optional.empty());
         binaries.require(Program.INITDB, Program.PG_CTL, Program.POSTGRES);
         ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
-        Path base = createBaseDirectory(options.parentDirectory, runner);
+        Path base = createBaseDirectory(options.parentDirectory, options.directoryPrefix, runner);
         // A Unix socket path is limited to 107 bytes; a deep parent directory gets a short one.
         Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
-                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), options.directoryPrefix, runner);
         LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
         cluster.startTimeout = options.startTimeout;
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
@@ -190,9 +206,9 @@ public final class LocalCluster implements AutoCloseable {
         PgBinaries binaries = options.binaries != null ? options.binaries : PgBinaries.locate(Optional.empty());
         binaries.require(Program.PG_CTL, Program.POSTGRES);
         ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
-        Path base = createBaseDirectory(options.parentDirectory, runner);
+        Path base = createBaseDirectory(options.parentDirectory, options.directoryPrefix, runner);
         Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
-                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), options.directoryPrefix, runner);
         LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
         cluster.startTimeout = options.startTimeout;
         cluster.pendingSettings = new LinkedHashMap<>(options.settings);
@@ -201,10 +217,12 @@ public final class LocalCluster implements AutoCloseable {
         return cluster;
     }
 
-    private static Path createBaseDirectory(Path parent, ProcessRunner runner) {
+    private static Path createBaseDirectory(Path parent, String prefix, ProcessRunner runner) {
         try {
-            Path base = parent == null ? Files.createTempDirectory("pgwarden-pg-")
-                    : Files.createTempDirectory(parent, "pgwarden-pg-");
+            Path base = parent == null ? Files.createTempDirectory(prefix)
+                    : Files.createTempDirectory(parent, prefix);
+            Files.writeString(base.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()),
+                    StandardCharsets.UTF_8);
             if (runner.switchesToPostgresUser()) {
                 // the server runs as postgres and must own its directories
                 UserPrincipal owner = base.getFileSystem().getUserPrincipalLookupService()
@@ -331,6 +349,61 @@ public final class LocalCluster implements AutoCloseable {
             // pg_ctl waits for postmaster.pid to vanish, which happens just before the process ends
             LOG.warn("postmaster {} of '{}' still runs after pg_ctl stop; killing it", pid.getAsLong(), dataDirectory);
             kill(postmaster.get());
+        }
+    }
+
+    /**
+     * Removes the cluster directories under {@code parent} named {@code prefix*} whose owning JVM
+     * is gone (killed before {@link #close()} or its shutdown hook ran), killing a server still
+     * running in one. Directories of a live JVM, or without an owner file, are left alone.
+     *
+     * @return the directories removed
+     */
+    public static List<Path> removeAbandoned(Path parent, String prefix) {
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        List<Path> candidates;
+        try (Stream<Path> s = Files.list(parent)) {
+            candidates = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED, "unable to list '" + parent + "': " + e.getMessage(), e);
+        }
+        List<Path> removed = new ArrayList<>();
+        for (Path dir : candidates) {
+            OptionalLong owner = readPid(dir.resolve(OWNER_FILE));
+            if (owner.isEmpty() || ProcessHandle.of(owner.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            OptionalLong postmaster = readPid(dir.resolve("data").resolve("postmaster.pid"));
+            Optional<ProcessHandle> running = postmaster.isEmpty() ? Optional.empty()
+                    : ProcessHandle.of(postmaster.getAsLong()).filter(ProcessHandle::isAlive);
+            if (running.isPresent()) {
+                LOG.warn("killing PostgreSQL (pid {}) left running in '{}' by process {}, which is gone",
+                        postmaster.getAsLong(), dir, owner.getAsLong());
+                List<ProcessHandle> children = running.get().children().toList();
+                running.get().destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
+                if (!exited(running.get(), Duration.ofSeconds(10))) {
+                    throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED, "postmaster " + postmaster.getAsLong()
+                            + " in '" + dir + "' did not exit after SIGKILL");
+                }
+            }
+            LOG.warn("removing '{}', left behind by process {}, which is gone", dir, owner.getAsLong());
+            deleteRecursively(dir);
+            removed.add(dir);
+        }
+        return removed;
+    }
+
+    /** The first line of a pid file, if it is a number. */
+    private static OptionalLong readPid(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return lines.isEmpty() || !lines.get(0).trim().matches("\\d+") ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException e) {
+            return OptionalLong.empty();
         }
     }
 
