@@ -15,6 +15,7 @@ import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.config.SchedulesConfig;
+import org.pgwarden.drill.DrillJob;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobOutcome;
 import org.pgwarden.job.JobRunner;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
  * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
+ * {@code drill} ({@code set}: a label or latest, {@code target-time}: an ISO-8601 time or latest),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -41,6 +43,7 @@ public final class DaemonJobs {
     public static final String BACKUP = "backup";
     public static final String VERIFY = "verify";
     public static final String EXPIRE = "expire";
+    public static final String DRILL = DrillJob.KIND;
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -77,6 +80,22 @@ public final class DaemonJobs {
         jobs.register(EXPIRE, p -> {
             Params.only(EXPIRE, p);
             return ExpireCommand.job(config, repo, clock, metrics);
+        });
+        jobs.register(DRILL, p -> {
+            Params.only(DRILL, p, "set", "target-time");
+            Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).filter(v -> !v.equals("latest"))
+                    .map(BackupLabel::parse);
+            Optional<java.time.Instant> time;
+            try {
+                time = Optional.ofNullable(p.get("target-time")).filter(v -> !v.equals("latest"))
+                        .map(java.time.Instant::parse);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new PgwardenException(ErrorCode.USAGE, "parameter 'target-time' of job kind '" + DRILL
+                        + "' must be an ISO-8601 time (e.g. 2026-11-24T08:15:00Z) or 'latest', got '"
+                        + p.get("target-time") + "'");
+            }
+            // The daemon's drills take WAL from what they staged; no configuration file path is needed.
+            return new DrillJob(DrillWiring.drill(config, Optional.empty(), repo, clock, metrics), set, time);
         });
         if (config.retention().expireAfterBackup()) {
             jobs.runAfterEachBackup(EXPIRE);
@@ -136,6 +155,7 @@ public final class DaemonJobs {
             case FULL, INCR, DIFF -> create(BACKUP, Map.of("type", task.key()));
             case VERIFY -> create(VERIFY, Map.of());
             case EXPIRE -> create(EXPIRE, Map.of());
+            case DRILL -> create(DRILL, Map.of());
         };
     }
 

@@ -173,4 +173,36 @@ final class TriggerCommand implements Runnable {
             return "pgwarden expire";
         }
     }
+
+    @Command(name = "drill", mixinStandardHelpOptions = true, description = "Start a restore drill in the daemon.")
+    static final class Drill extends Kind {
+        @Option(names = "--set", paramLabel = "LABEL|latest", description = "The backup (default: chosen from the target).")
+        String set;
+
+        @Option(names = "--target-time", paramLabel = "TIME|latest",
+                description = "Recover to this time (ISO-8601); latest (default): all archived WAL.")
+        String targetTime;
+
+        Drill(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            ObjectNode n = JSON.createObjectNode().put("kind", "drill");
+            if (set != null) {
+                n.put("set", set);
+            }
+            if (targetTime != null) {
+                n.put("target-time", targetTime);
+            }
+            return n;
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden drill" + (set == null ? "" : " --set " + set)
+                    + (targetTime == null ? "" : " --target-time " + targetTime);
+        }
+    }
 }

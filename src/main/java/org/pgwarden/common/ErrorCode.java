@@ -91,7 +91,14 @@ public enum ErrorCode {
     WAL_TIMELINE("PGW085", ExitCode.USAGE, false),
 
     /** The control database (job history) cannot be reached, migrated or written. */
-    CONTROL_DB_FAILED("PGW090", ExitCode.DEPENDENCY, true);
+    CONTROL_DB_FAILED("PGW090", ExitCode.DEPENDENCY, true),
+
+    /** A drill's scratch location has too little free space for the backup it would restore. */
+    DRILL_NO_SPACE("PGW100", ExitCode.FAILED, false),
+    /** A drill restored and started the copy, but one of its checks (amcheck, row counts, SQL) failed. */
+    DRILL_CHECK_FAILED("PGW101", ExitCode.FAILED, false),
+    /** A drill passed but took longer than the RTO objective or reached a point older than the RPO objective. */
+    DRILL_OBJECTIVE_BREACHED("PGW102", ExitCode.FAILED, false);
 
     private final String id;
     private final int exitCode;

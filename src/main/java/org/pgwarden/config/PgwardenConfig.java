@@ -20,7 +20,8 @@ public record PgwardenConfig(
         WalFetchConfig restore,
         WalConfig wal,
         Optional<ControlDatabaseConfig> controlDatabase,
-        RetentionConfig retention) {
+        RetentionConfig retention,
+        DrillConfig drill) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -43,7 +44,8 @@ public record PgwardenConfig(
                 WalFetchConfig.bind(root.section("restore")),
                 WalConfig.bind(root.section("wal")),
                 ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")),
-                RetentionConfig.bind(root.section("retention")));
+                RetentionConfig.bind(root.section("retention")),
+                DrillConfig.bind(root.section("drill")));
         root.done();
         return c;
     }

@@ -28,7 +28,7 @@ public record SchedulesConfig(ZoneId timezone, Optional<String> healthCheck, Cat
 
     /** What a schedule runs; the key under {@code schedules:}. */
     public enum Task {
-        FULL, INCR, DIFF, VERIFY, EXPIRE;
+        FULL, INCR, DIFF, VERIFY, EXPIRE, DRILL;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);

@@ -295,6 +295,11 @@ public final class JobRunner {
     }
 
     /** Sortable by time, unique enough per daemon: {@code 20261124T020000Z-7f3a}. */
+    /** A run id for {@code now}, for runs outside a runner (the CLI); same form as {@link #newRunId()}. */
+    public static String newRunIdAt(Instant now) {
+        return newRunId(now);
+    }
+
     static String newRunId(Instant now) {
         String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(java.time.ZoneOffset.UTC).format(now);

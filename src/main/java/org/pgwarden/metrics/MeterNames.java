@@ -96,6 +96,17 @@ public final class MeterNames {
     /** Timer (summary: _count, _sum, _max) in seconds of restores; tag {@code outcome} (succeeded, failed). */
     public static final String RESTORE_DURATION = "pgwarden_restore_duration_seconds";
 
+    /** Gauge, epoch seconds when the last drill that passed its checks finished. */
+    public static final String DRILL_LAST_SUCCESS = "pgwarden_drill_last_success_timestamp_seconds";
+    /** Gauge, seconds the last drill took; tag {@code phase} (restore, recovery, checks, total). */
+    public static final String DRILL_RTO = "pgwarden_drill_rto_seconds";
+    /** Gauge, seconds the last drill's recovery point lay behind its reference (target, else newest archived WAL). */
+    public static final String DRILL_RECOVERY_POINT_LAG = "pgwarden_drill_recovery_point_lag_seconds";
+    /** Gauge, checks the last drill failed (a drill that could not get as far as its checks counts 1). */
+    public static final String DRILL_CHECKS_FAILED = "pgwarden_drill_checks_failed";
+    /** Gauge 1/0: the last drill breached an objective; tag {@code objective} (rto, rpo). */
+    public static final String DRILL_OBJECTIVE_BREACHED = "pgwarden_drill_objective_breached";
+
     /** Counter of backups expire deleted; tag {@code type} (full, diff, incr). */
     public static final String EXPIRE_BACKUPS = "pgwarden_expire_backups_total";
     /** Counter of bytes expire freed (stored, sealed bytes of backups, interrupted backups and WAL). */

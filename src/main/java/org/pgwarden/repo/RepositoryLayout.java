@@ -19,6 +19,8 @@ public final class RepositoryLayout {
     public static final String WAL_PREFIX = "wal/";
     /** Scratch objects written by {@code check} to prove the repository is writable. */
     public static final String CHECK_PREFIX = "check/";
+    /** Drill reports, {@code drill/<UTC time>.json}; they sort by time. */
+    public static final String DRILL_PREFIX = "drill/";
     /** Wrapped data keys, see {@link KeyringEntry}. */
     public static final String KEYRING_PREFIX = KeyringEntry.PREFIX;
 
@@ -70,6 +72,15 @@ public final class RepositoryLayout {
     /** {@code verify/<label>.json}: the last {@code verify} result of a backup; removed with the backup. */
     public static ObjectKey verifyResult(BackupLabel label) {
         return ObjectKey.of("verify", label + ".json");
+    }
+
+    /**
+     * {@code drill/<yyyyMMdd'T'HHmmss'Z'>.json}: the report of the drill that started at
+     * {@code started} (UTC, to the second, so keys sort by time).
+     */
+    public static ObjectKey drillReport(java.time.Instant started) {
+        return ObjectKey.of("drill", java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(started) + ".json");
     }
 
     /** Whether {@code key} is a bundle object of backup {@code label}. */

@@ -158,8 +158,8 @@ class AdminApiIT {
         Http.Reply unknown = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"vacuum\"}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(json(unknown.body()).path("error").asText())
-                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire");
-        assertThat(json(unknown.body()).path("validKinds").toString()).isEqualTo("[\"backup\",\"verify\",\"expire\"]");
+                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill");
+        assertThat(json(unknown.body()).path("validKinds").toString()).isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\"]");
 
         Http.Reply malformed = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":");
         assertThat(malformed.status()).isEqualTo(400);

@@ -62,6 +62,15 @@ class TriggerCommandTest {
     }
 
     @Test
+    void aDrillTriggeredWithoutTheApiSaysHowToRunItDirectly() throws Exception {
+        Path config = givenConfig("");
+        CliRun r = CliRun.run("--config", config.toString(), "trigger", "drill", "--set", "latest");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("admin.token-file is not set")
+                .contains("or run the job here without it: 'pgwarden drill --set latest'");
+    }
+
+    @Test
     void aBadTimeoutIsAUsageError() throws Exception {
         Path config = givenConfig("");
         CliRun r = CliRun.run("--config", config.toString(), "trigger", "backup", "--wait", "--timeout", "10");

@@ -283,4 +283,42 @@ class ConfigLoaderTest {
         assertThat(c.schedules().job(SchedulesConfig.Task.INCR).orElseThrow().lockWait())
                 .isEqualTo(Duration.ofMinutes(20));
     }
+
+    @Test
+    void theReadmeDrillExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("## Drills");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        DrillConfig d = loader.parse(MINIMAL + example, "README.md").config().drill();
+        assertThat(d.scratchDirectory()).isEqualTo(Path.of("/var/tmp"));
+        assertThat(d.timeout()).isEqualTo(Duration.ofHours(2));
+        assertThat(d.databases()).containsExactly("app");
+        assertThat(d.rowCountFloors()).containsExactly(new DrillConfig.RowCountFloor("app", "public.orders", 1_000_000));
+        assertThat(d.sqlChecks()).containsExactly(new DrillConfig.SqlCheck("schema-version", "app",
+                "SELECT max(version) FROM schema_migrations", "42"));
+        assertThat(d.rtoObjective()).contains(Duration.ofHours(1));
+        assertThat(d.rpoObjective()).contains(Duration.ofMinutes(15));
+        assertThat(loader.parse(MINIMAL, "t").config().drill().rtoObjective()).isEmpty();
+    }
+
+    @Test
+    void drillProblemsNameTheFieldAndWhatIsExpected() {
+        String yaml = MINIMAL + """
+                drill:
+                  scratch-directory: tmp
+                  timeout: 1s
+                  row-count-floors:
+                    - {table: "orders; DROP TABLE x", min-rows: -1}
+                  sql-checks:
+                    - {name: "has space", sql: "SELECT 1"}
+                """;
+        assertThatThrownBy(() -> loader.parse(yaml, "t")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).contains(
+                        "drill.scratch-directory: expected an absolute path, got 'tmp'",
+                        "drill.timeout: must be at least 10s, got 1s",
+                        "drill.row-count-floors[0].table: expected a table name, optionally schema-qualified"
+                                + " (schema.table), got 'orders; DROP TABLE x'",
+                        "drill.sql-checks[0].name: expected 1 to 64 letters, digits, '.', '-' or '_', got 'has space'"));
+    }
 }

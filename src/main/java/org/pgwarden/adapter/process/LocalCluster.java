@@ -50,6 +50,9 @@ public final class LocalCluster implements AutoCloseable {
     private static final Duration CLIENT_TIMEOUT = Duration.ofMinutes(10);
     private static final int START_TRIES = 3;
     private static final int MAX_SOCKET_PATH = 107;
+    private static final String DEFAULT_PREFIX = "pgwarden-pg-";
+    /** In every cluster directory: the pid of the JVM that made it, so a later one can tell it was abandoned. */
+    private static final String OWNER_FILE = "owner.pid";
 
     /** How to create a cluster; every option has a default. */
     public static final class Options {
@@ -57,6 +60,8 @@ public final class LocalCluster implements AutoCloseable {
         private ProcessRunner runner;
         private Path parentDirectory;
         private boolean dataChecksums;
+        private Duration startTimeout = START_TIMEOUT;
+        private String directoryPrefix = DEFAULT_PREFIX;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Options() {
@@ -86,6 +91,27 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         /**
+         * How the cluster's directory name starts ({@code pgwarden-pg-} by default), so that
+         * {@link LocalCluster#removeAbandoned} can find the ones of one purpose.
+         */
+        public Options directoryPrefix(String value) {
+            if (!value.matches("[a-z0-9-]{1,40}")) {
+                throw new IllegalArgumentException("not a directory prefix: '" + value + "'");
+            }
+            this.directoryPrefix = value;
+            return this;
+        }
+
+        /** How long {@link LocalCluster#start()} waits for the server to accept connections; 60s by default. */
+        public Options startTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("start timeout must be positive, got " + value);
+            }
+            this.startTimeout = value;
+            return this;
+        }
+
+        /**
          * A {@code postgresql.conf} setting, written quoted, e.g. {@code ("archive_mode", "on")}.
          * Later settings override the defaults and earlier ones.
          */
@@ -111,6 +137,11 @@ public final class LocalCluster implements AutoCloseable {
     private final Path logFile;
     private final Thread shutdownHook;
     private int port;
+    private Duration startTimeout = START_TIMEOUT;
+    /** Settings {@link #start()} still has to write: a data directory filled by the caller after {@link #createEmpty}. */
+    private Map<String, String> pendingSettings;
+    /** The data directory is a copy the caller filled ({@link #createEmpty}), not one our initdb made. */
+    private boolean copied;
     private boolean everStarted;
     private volatile long postmasterPid = -1;
     private volatile boolean closed;
@@ -148,15 +179,16 @@ public final class LocalCluster implements AutoCloseable {
         PgBinaries binaries = options.binaries != null ? options.binaries : PgBinaries.locate(Optional.empty());
         binaries.require(Program.INITDB, Program.PG_CTL, Program.POSTGRES);
         ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
-        Path base = createBaseDirectory(options.parentDirectory, runner);
+        Path base = createBaseDirectory(options.parentDirectory, options.directoryPrefix, runner);
         // A Unix socket path is limited to 107 bytes; a deep parent directory gets a short one.
         Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
-                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), runner);
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), options.directoryPrefix, runner);
         LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
+        cluster.startTimeout = options.startTimeout;
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             cluster.initdb(options.dataChecksums);
-            cluster.writeSettings(options.settings);
+            cluster.writeSettings(options.settings, true);
             return cluster;
         } catch (RuntimeException e) {
             cluster.closeAfterFailure(e);
@@ -164,10 +196,33 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private static Path createBaseDirectory(Path parent, ProcessRunner runner) {
+    /**
+     * Makes the cluster's directory without running {@code initdb}: the caller fills
+     * {@link #dataDirectory()} (a restore), then {@link #start()} appends the settings to its
+     * {@code postgresql.conf} (after the copied ones, so ours win) and starts it. {@link #close()}
+     * removes everything, whatever the caller wrote.
+     */
+    public static LocalCluster createEmpty(Options options) {
+        PgBinaries binaries = options.binaries != null ? options.binaries : PgBinaries.locate(Optional.empty());
+        binaries.require(Program.PG_CTL, Program.POSTGRES);
+        ProcessRunner runner = options.runner != null ? options.runner : ProcessRunner.forCurrentUser();
+        Path base = createBaseDirectory(options.parentDirectory, options.directoryPrefix, runner);
+        Path socket = base.resolve(".s.PGSQL.65535").toString().length() <= MAX_SOCKET_PATH ? base
+                : createBaseDirectory(Path.of(System.getProperty("java.io.tmpdir")), options.directoryPrefix, runner);
+        LocalCluster cluster = new LocalCluster(binaries, runner, base, socket, freePort());
+        cluster.startTimeout = options.startTimeout;
+        cluster.pendingSettings = new LinkedHashMap<>(options.settings);
+        cluster.copied = true;
+        Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
+        return cluster;
+    }
+
+    private static Path createBaseDirectory(Path parent, String prefix, ProcessRunner runner) {
         try {
-            Path base = parent == null ? Files.createTempDirectory("pgwarden-pg-")
-                    : Files.createTempDirectory(parent, "pgwarden-pg-");
+            Path base = parent == null ? Files.createTempDirectory(prefix)
+                    : Files.createTempDirectory(parent, prefix);
+            Files.writeString(base.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()),
+                    StandardCharsets.UTF_8);
             if (runner.switchesToPostgresUser()) {
                 // the server runs as postgres and must own its directories
                 UserPrincipal owner = base.getFileSystem().getUserPrincipalLookupService()
@@ -202,15 +257,21 @@ public final class LocalCluster implements AutoCloseable {
         runner.run(cmd, baseDirectory, INITDB_TIMEOUT);
     }
 
-    private void writeSettings(Map<String, String> callerSettings) {
+    /**
+     * @param ourDefaults also our defaults for a new cluster; never for a copied one, where a
+     *                    setting below the source's (max_wal_senders) would stop recovery
+     */
+    private void writeSettings(Map<String, String> callerSettings, boolean ourDefaults) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("port", Integer.toString(port));
         all.put("listen_addresses", "127.0.0.1");
         all.put("unix_socket_directories", socketDirectory.toString());
-        all.put("wal_level", "replica");
-        all.put("max_wal_senders", "4");
-        all.put("fsync", "off");
-        all.put("shared_buffers", "32MB");
+        if (ourDefaults) {
+            all.put("wal_level", "replica");
+            all.put("max_wal_senders", "4");
+            all.put("fsync", "off");
+            all.put("shared_buffers", "32MB");
+        }
         all.putAll(callerSettings);
         StringBuilder conf = new StringBuilder("\n# throwaway cluster settings\n");
         all.forEach((k, v) -> conf.append(line(k, v)));
@@ -222,23 +283,31 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void appendToConf(String text) {
+        // A copied cluster may carry ALTER SYSTEM settings (port, archive_mode); the auto file is read last.
+        appendTo(dataDirectory.resolve(copied ? "postgresql.auto.conf" : "postgresql.conf"), text);
+    }
+
+    private static void appendTo(Path file, String text) {
         try {
-            Files.writeString(dataDirectory.resolve("postgresql.conf"), text, StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND);
+            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED,
-                    "unable to write settings to '" + dataDirectory.resolve("postgresql.conf") + "': " + e.getMessage(), e);
+                    "unable to write settings to '" + file + "': " + e.getMessage(), e);
         }
     }
 
     /** Starts the server and waits until it accepts connections. */
     public synchronized void start() {
         ensureOpen();
+        if (pendingSettings != null) {
+            writeSettings(pendingSettings, false);
+            pendingSettings = null;
+        }
         for (int attempt = 1; ; attempt++) {
             ProcessRunner.Result r = runner.runAllowingFailure(List.of(binaries.path(Program.PG_CTL).toString(),
                     "-D", dataDirectory.toString(), "-l", logFile.toString(), "-w",
-                    "-t", Long.toString(START_TIMEOUT.toSeconds()), "start"), baseDirectory,
-                    START_TIMEOUT.plusSeconds(30));
+                    "-t", Long.toString(Math.max(1, startTimeout.toSeconds())), "start"), baseDirectory,
+                    startTimeout.plusSeconds(30));
             if (r.exitCode() == 0) {
                 everStarted = true;
                 postmasterPid = readPostmasterPid().orElse(-1);
@@ -280,6 +349,61 @@ public final class LocalCluster implements AutoCloseable {
             // pg_ctl waits for postmaster.pid to vanish, which happens just before the process ends
             LOG.warn("postmaster {} of '{}' still runs after pg_ctl stop; killing it", pid.getAsLong(), dataDirectory);
             kill(postmaster.get());
+        }
+    }
+
+    /**
+     * Removes the cluster directories under {@code parent} named {@code prefix*} whose owning JVM
+     * is gone (killed before {@link #close()} or its shutdown hook ran), killing a server still
+     * running in one. Directories of a live JVM, or without an owner file, are left alone.
+     *
+     * @return the directories removed
+     */
+    public static List<Path> removeAbandoned(Path parent, String prefix) {
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        List<Path> candidates;
+        try (Stream<Path> s = Files.list(parent)) {
+            candidates = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
+        } catch (IOException e) {
+            throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED, "unable to list '" + parent + "': " + e.getMessage(), e);
+        }
+        List<Path> removed = new ArrayList<>();
+        for (Path dir : candidates) {
+            OptionalLong owner = readPid(dir.resolve(OWNER_FILE));
+            if (owner.isEmpty() || ProcessHandle.of(owner.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            OptionalLong postmaster = readPid(dir.resolve("data").resolve("postmaster.pid"));
+            Optional<ProcessHandle> running = postmaster.isEmpty() ? Optional.empty()
+                    : ProcessHandle.of(postmaster.getAsLong()).filter(ProcessHandle::isAlive);
+            if (running.isPresent()) {
+                LOG.warn("killing PostgreSQL (pid {}) left running in '{}' by process {}, which is gone",
+                        postmaster.getAsLong(), dir, owner.getAsLong());
+                List<ProcessHandle> children = running.get().children().toList();
+                running.get().destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
+                if (!exited(running.get(), Duration.ofSeconds(10))) {
+                    throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED, "postmaster " + postmaster.getAsLong()
+                            + " in '" + dir + "' did not exit after SIGKILL");
+                }
+            }
+            LOG.warn("removing '{}', left behind by process {}, which is gone", dir, owner.getAsLong());
+            deleteRecursively(dir);
+            removed.add(dir);
+        }
+        return removed;
+    }
+
+    /** The first line of a pid file, if it is a number. */
+    private static OptionalLong readPid(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return lines.isEmpty() || !lines.get(0).trim().matches("\\d+") ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException e) {
+            return OptionalLong.empty();
         }
     }
 
@@ -326,6 +450,11 @@ public final class LocalCluster implements AutoCloseable {
             throw new PgwardenException(ErrorCode.PG_PROCESS_FAILED,
                     "unable to read '" + dataDirectory.resolve("postmaster.pid") + "': " + e.getMessage(), e);
         }
+    }
+
+    /** The last lines of the server log, for messages. */
+    public String logTail() {
+        return readLogTail();
     }
 
     private String readLogTail() {
