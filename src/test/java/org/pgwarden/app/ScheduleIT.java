@@ -164,8 +164,9 @@ class ScheduleIT {
             Instant released = Instant.now();
             release.countDown();
             assertThat(held.get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
-            await(Duration.ofSeconds(15), () -> fake.runs.stream()
-                    .anyMatch(r -> r.kind.equals("backup-diff") && r.start.isAfter(holdingSince)));
+            // Until a diff that started after the hold has finished: stopping earlier would cancel it.
+            await(Duration.ofSeconds(15), () -> logs.lines().stream()
+                    .anyMatch(l -> l.contains("job finished kind=backup-diff") && l.contains("outcome=succeeded")));
             daemon.stop("seen enough");
 
             // The diff that fell due while the lock was held waited for it and ran right after.
