@@ -217,4 +217,34 @@ class DrillIT {
             assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         }
     }
+
+    @Test
+    @Order(5)
+    void aCorruptedObjectFailsTheDrillNamingIt() throws Exception {
+        // one flipped bit in a data bundle of the newest backup: the AEAD tag no longer matches
+        BackupSetup.Repository repo = setup.open();
+        String newest = new org.pgwarden.repo.BackupCatalog(repo.store(), repo.objects()).labels().stream()
+                .map(Object::toString).max(String::compareTo).orElseThrow();
+        Path bundle;
+        try (Stream<Path> s = Files.walk(setup.repository().resolve("backup").resolve(newest))) {
+            bundle = s.filter(p -> p.getParent().getFileName().toString().equals("data"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+        }
+        byte[] original = Files.readAllBytes(bundle);
+        byte[] tampered = original.clone();
+        tampered[original.length / 2] ^= 0x40;
+        Files.write(bundle, tampered);
+        try {
+            CliRun r = setup.cli("drill", "--set", newest);
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+            assertThat(r.out()).contains("✘ drill FAILED");
+            assertThat(r.all()).contains("PGW051").contains("failed authentication").contains("backup/" + newest + "/data/");
+            JsonNode report = lastReport();
+            assertThat(report.path("passed").asBoolean()).isFalse();
+            assertThat(report.toString()).contains("backup/" + newest + "/data/");
+        } finally {
+            Files.write(bundle, original);
+        }
+    }
 }
