@@ -54,35 +54,12 @@ SCALE=$SCALE MIXED_ROWS=0 "$SHARED_BENCH/01_cluster.sh"
 mkdir -p "$RES"
 
 PGW=$BENCH/pgwarden
-mkdir -p "$PGW/repository" "$PGW/spool" "$PGW/run"
-chown -R postgres:postgres "$PGW"
-asp "$PGWARDEN" key generate --file "$PGW/repository.key" >/dev/null
+. "$ROOT/bench/pgwarden-lib.sh"
+pgw_init
 head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$PGW/token"; chmod 600 "$PGW/token"; chown postgres:postgres "$PGW/token"
 TOKEN=$(cat "$PGW/token")
-cat > "$PGW/pgwarden.yaml" <<YAML
-stanza: $STANZA
-postgres:
-  data-directory: $PGDATA
-  bin-directory: $PGBIN
-  connection:
-    socket: $SOCK
-    port: $PGPORT
-repository:
-  type: filesystem
-  filesystem:
-    path: $PGW/repository
-encryption:
-  provider: local
-  local:
-    key-file: $PGW/repository.key
-compression:
-  algorithm: zstd
-  level: $LEVEL
-backup:
-  parallelism: $PARALLEL
-  fast-start: true
-  spool-directory: $PGW/spool
-retention:
+mkdir -p "$PGW/run"; chown postgres:postgres "$PGW/run"
+PGW_EXTRA_YAML="retention:
   full:
     count: 99
   expire-after-backup: false
@@ -90,22 +67,16 @@ admin:
   listen: 127.0.0.1:$ADMIN_PORT
   token-file: $PGW/token
 daemon:
-  stop-file: $PGW/run/pgwarden.stop
-wal:
-  socket: $PGW/run/wal.sock
-logging:
-  level: warn
-YAML
-chown postgres:postgres "$PGW/pgwarden.yaml"
-asp "$PGWARDEN" --config "$PGW/pgwarden.yaml" stanza-create >/dev/null
+  stop-file: $PGW/run/pgwarden.stop" pgw_setup daemon "$LEVEL" "$PARALLEL" 128KiB
+CFG=$PGW/daemon/pgwarden.yaml
 
 PGBR_ARCHIVE="pgbackrest --config=$CONF --stanza=$STANZA archive-push %p"
-PGW_ARCHIVE="$PGWARDEN --config $PGW/pgwarden.yaml wal-push %p"
+PGW_ARCHIVE="$PGWARDEN --config $CFG wal-push %p"
 use_archive() { wait_archived; set_archive_command "$1" >/dev/null; }
 
 log "starting the daemon"
 runuser -u postgres -- env PATH="$PATH" PGWARDEN_JAVA_OPTS="${DAEMON_JAVA_OPTS:-${PGWARDEN_JAVA_OPTS:-}}" \
-  "$PGWARDEN" --config "$PGW/pgwarden.yaml" daemon > "$RES/daemon.log" 2>&1 &
+  "$PGWARDEN" --config "$CFG" daemon > "$RES/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
 # runuser forks; the launcher then execs java: the JVM is the java process below runuser
@@ -136,7 +107,7 @@ cli_backup() {  # cli_backup COMMAND... ; prints "wall cpu"
   awk '{printf "%.2f %.2f\n", $1, $2+$3}' "$tf"; rm -f "$tf"
 }
 pgbr_full() { use_archive "$PGBR_ARCHIVE"; psqlp -c checkpoint; cli_backup pgbackrest --config="$CONF" --stanza="$STANZA" backup --type=full --process-max="$PARALLEL"; }
-pgw_cli_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; cli_backup "$PGWARDEN" --config "$PGW/pgwarden.yaml" backup --type full; }
+pgw_cli_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; cli_backup "$PGWARDEN" --config "$CFG" backup --type full; }
 pgw_daemon_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; daemon_backup; }
 
 DATA=$(( $(bytes "$PGDATA") - $(bytes "$PGDATA/pg_wal") ))
@@ -160,7 +131,6 @@ DAEMON_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$JVM_PID/status")
   echo
   echo "| tool | median wall s | MB/s | median CPU s | throughput ratio vs pgBackRest | CPU ratio |"
   echo "|---|---:|---:|---:|---:|---:|"
-  med() { sort -n | awk '{a[NR]=$1} END{if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
   bw=$(awk -F'\t' '$2=="pgbackrest" {print $3}' "$RES/runs.tsv" | med)
   bc=$(awk -F'\t' '$2=="pgbackrest" {print $4}' "$RES/runs.tsv" | med)
   for t in pgbackrest pgwarden-cli pgwarden-daemon; do

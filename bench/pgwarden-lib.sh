@@ -11,7 +11,7 @@ pgw_init() {  # a fresh $PGW with one repository key shared by every configurati
 # pgw_setup NAME LEVEL PARALLELISM SLICE : $PGW/NAME/pgwarden.yaml with its own repository,
 # backup spool, wal-fetch prefetch spool and daemon socket path (no daemon runs: wal-push falls
 # back to pushing directly, and the socket is ours so another daemon on the box is never used),
-# then stanza-create.
+# then stanza-create. PGW_EXTRA_YAML, when set, is appended (sections not written above).
 pgw_setup() {
   local name=$1 level=$2 pm=$3 slice=$4 d=$PGW/$1
   mkdir -p "$d/repository" "$d/spool" "$d/restore-spool"
@@ -46,6 +46,8 @@ wal:
 logging:
   level: warn
 YAML
+  # extra top-level sections for one benchmark (e.g. admin: and daemon: for a running daemon)
+  [ -z "${PGW_EXTRA_YAML:-}" ] || printf '%s\n' "$PGW_EXTRA_YAML" >> "$d/pgwarden.yaml"
   chown -R postgres:postgres "$d"
   asp "$PGWARDEN" --config "$d/pgwarden.yaml" stanza-create >/dev/null
 }

@@ -142,12 +142,14 @@ final class RestoreCommand implements Callable<Integer> {
                 }
                 return dryRun(plan, recoveryTarget, source, out);
             }
-            long systemIdentifier = restore.choose(label, recoveryTarget, timeline).backup().header().systemIdentifier();
             String restoreCommand = Launcher.command() + " --config " + Path.of(loaded.source()).toAbsolutePath()
                     + " wal-fetch %f %p";
             JobContext context = JobContext.standalone("restore", "restore", root.context().clock());
             if (safetyCopy != null) {
                 // Before anything is overwritten: the old cluster, whole, so it can be returned to.
+                // The copy must be of this stanza's cluster: the chosen backup names its system identifier.
+                long systemIdentifier = restore.choose(label, recoveryTarget, timeline).backup().header()
+                        .systemIdentifier();
                 SafetyCopy.Result copy = SafetyCopy.take(pgdata.toAbsolutePath(), safetyCopy, systemIdentifier,
                         "postgres", context);
                 out.println("✔ safety copy of '" + pgdata.toAbsolutePath() + "' in '" + copy.directory() + "': "
