@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.pgwarden.common.ErrorCode;
@@ -95,13 +97,15 @@ public final class Backup {
                 LockOwner.thisProcess(null, clock.instant(), version()),
                 stale -> log.warn("taking over the stale repository lock of {}: that process no longer runs on this"
                         + " host (it crashed or was killed); its unfinished backup is removed", stale.describe()))) {
-            removeInterrupted(catalog);
-            Optional<BackupInfo> parent = ParentChoice.choose(request.type(), catalog.list());
+            List<BackupLabel> taken = new ArrayList<>(removeInterrupted(catalog));
+            List<BackupInfo> committed = catalog.list();
+            committed.forEach(b -> taken.add(b.label()));
+            Optional<BackupInfo> parent = ParentChoice.choose(request.type(), committed);
             BackupType type = parent.isEmpty() ? BackupType.FULL : request.type();
             if (type != request.type()) {
                 log.warn("no full backup to base a {} backup on; taking a full backup", request.type().name().toLowerCase());
             }
-            label = ParentChoice.label(type, parent, started, catalog.list());
+            label = ParentChoice.label(type, parent, started, taken);
             context.checkCancelled();
             return copy(request, context, stanza, server, type, parent, label, started);
         }
@@ -165,8 +169,10 @@ public final class Backup {
         }
     }
 
-    private void removeInterrupted(BackupCatalog catalog) {
-        for (BackupLabel interrupted : catalog.interrupted()) {
+    /** Removes backups that never completed; returns their labels. */
+    private List<BackupLabel> removeInterrupted(BackupCatalog catalog) {
+        List<BackupLabel> removed = catalog.interrupted();
+        for (BackupLabel interrupted : removed) {
             log.warn("removing interrupted backup {} (no manifest: it never completed)", interrupted);
             catalog.removeInterrupted(interrupted);
         }
@@ -177,6 +183,7 @@ public final class Backup {
             log.warn("removed {} unfinished write(s) left under '{}' by an interrupted backup", swept,
                     org.pgwarden.repo.RepositoryLayout.BACKUP_PREFIX);
         }
+        return removed;
     }
 
     private long totalSize() {

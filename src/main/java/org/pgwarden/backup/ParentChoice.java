@@ -26,9 +26,13 @@ final class ParentChoice {
         };
     }
 
-    /** A label after every existing one, for a backup started at {@code start}. */
-    static BackupLabel label(BackupType type, Optional<BackupInfo> parent, Instant start, List<BackupInfo> existing) {
-        Optional<BackupLabel> newest = existing.stream().map(BackupInfo::label).max(Comparator.naturalOrder());
+    /**
+     * A label after every label in {@code taken} (committed backups, and interrupted ones just
+     * removed: a label is never used twice, even for a backup that never completed), for a backup
+     * started at {@code start}.
+     */
+    static BackupLabel label(BackupType type, Optional<BackupInfo> parent, Instant start, List<BackupLabel> taken) {
+        Optional<BackupLabel> newest = taken.stream().max(Comparator.naturalOrder());
         // A backup started in the second its parent (or any newer backup) is named by gets the next
         // second: labels are whole seconds and must stay in order (two triggered backups in a row).
         Instant at = BackupLabel.nextAfter(newest.orElse(null), start);

@@ -21,12 +21,20 @@ class ParentChoiceTest {
         BackupInfo incr = backup(BackupLabel.parse("20261124-084508F_20261124-084510I"), Optional.of(full.label()));
         Instant sameSecond = Instant.parse("2026-11-24T08:45:10.853Z");
 
-        BackupLabel next = ParentChoice.label(BackupType.INCR, Optional.of(incr), sameSecond, List.of(full, incr));
+        List<BackupLabel> taken = List.of(full.label(), incr.label());
+        BackupLabel next = ParentChoice.label(BackupType.INCR, Optional.of(incr), sameSecond, taken);
         assertThat(next).hasToString("20261124-084508F_20261124-084511I");
-        assertThat(ParentChoice.label(BackupType.FULL, Optional.empty(), sameSecond, List.of(full, incr)))
+        assertThat(ParentChoice.label(BackupType.FULL, Optional.empty(), sameSecond, taken))
                 .hasToString("20261124-084511F");
-        assertThat(ParentChoice.label(BackupType.INCR, Optional.of(incr), Instant.parse("2026-11-24T09:00:00Z"),
-                List.of(full, incr))).hasToString("20261124-084508F_20261124-090000I");
+        assertThat(ParentChoice.label(BackupType.INCR, Optional.of(incr), Instant.parse("2026-11-24T09:00:00Z"), taken))
+                .hasToString("20261124-084508F_20261124-090000I");
+    }
+
+    @Test
+    void aFullStartedInTheSecondOfAnInterruptedBackupDoesNotReuseItsLabel() {
+        BackupLabel interrupted = BackupLabel.parse("20261124-100938F");
+        assertThat(ParentChoice.label(BackupType.FULL, Optional.empty(), Instant.parse("2026-11-24T10:09:38.700Z"),
+                List.of(interrupted))).hasToString("20261124-100939F");
     }
 
     private static BackupInfo backup(BackupLabel label, Optional<BackupLabel> parent) {
