@@ -26,6 +26,13 @@ public interface PgCluster extends AutoCloseable {
     Connection openDedicatedConnection();
 
     /**
+     * As {@link #openDedicatedConnection()}, to another database of the same server with the same
+     * user, password and session settings: maintenance windows and audit retention work in the
+     * databases they are configured for, not only the one pgwarden connects to.
+     */
+    Connection openDedicatedConnection(String database);
+
+    /**
      * Enters backup mode on a new dedicated connection (never a pooled one: backup mode belongs to
      * the server session that started it). Uses {@code pg_backup_start} on PostgreSQL 15 and later,
      * {@code pg_start_backup(..., exclusive => false)} before.

@@ -127,17 +127,29 @@ public final class JdbcPgCluster implements PgCluster {
         return retrier.run("connect to " + errors.where(), this::connectOnce);
     }
 
-    /** One physical connection attempt, failures translated. */
+    @Override
+    public Connection openDedicatedConnection(String database) {
+        Objects.requireNonNull(database, "database");
+        PgConnectionSettings other = settings.forDatabase(database);
+        PgErrors otherErrors = errors.forDatabase(database);
+        return retrier.run("connect to " + otherErrors.where(), () -> connectOnce(other, otherErrors));
+    }
+
     private Connection connectOnce() {
+        return connectOnce(settings, errors);
+    }
+
+    /** One physical connection attempt, failures translated. */
+    private Connection connectOnce(PgConnectionSettings to, PgErrors translate) {
         try {
-            Connection c = driver.connect(settings.url(), settings.properties());
+            Connection c = driver.connect(to.url(), to.properties());
             if (c == null) {
                 throw new PgwardenException(ErrorCode.INTERNAL,
-                        "the PostgreSQL driver did not accept the URL for " + errors.where());
+                        "the PostgreSQL driver did not accept the URL for " + translate.where());
             }
             return c;
         } catch (SQLException e) {
-            throw errors.connectFailed(e);
+            throw translate.connectFailed(e);
         }
     }
 

@@ -75,6 +75,12 @@ final class PgConnectionSettings {
         return url;
     }
 
+    /** The same server, user and session settings, connecting to {@code database}. */
+    PgConnectionSettings forDatabase(String database) {
+        String base = url.substring(0, url.lastIndexOf('/') + 1);
+        return new PgConnectionSettings(base + urlEncode(database), properties(), endpoint);
+    }
+
     /** A copy, so no caller can change what the pool uses. */
     Properties properties() {
         Properties copy = new Properties();

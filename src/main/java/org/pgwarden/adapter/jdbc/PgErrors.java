@@ -35,6 +35,11 @@ final class PgErrors {
         this.password = Objects.requireNonNull(password);
     }
 
+    /** The same translation for a connection to {@code other} on the same server. */
+    PgErrors forDatabase(String other) {
+        return new PgErrors(endpoint, other, password);
+    }
+
     /** {@code PostgreSQL at 'localhost:5432' database 'postgres'}. */
     String where() {
         return "PostgreSQL at " + endpoint + " database '" + database + "'";

@@ -99,6 +99,25 @@ class JdbcPgClusterIT {
     }
 
     @Test
+    void dedicatedConnectionToAnotherDatabaseKeepsTheSessionSettings() throws Exception {
+        pg.sql("CREATE DATABASE other_db");
+        try (JdbcPgCluster cluster = new JdbcPgCluster(pg.postgresConfig(), Map.of(), Metrics.noop());
+                Connection other = cluster.openDedicatedConnection("other_db")) {
+            assertThat(queryString(other, "SELECT current_database()")).isEqualTo("other_db");
+            assertThat(queryString(other, "SHOW statement_timeout")).isEqualTo("5min");
+            assertThat(queryString(other, "SHOW application_name")).isEqualTo("pgwarden");
+            // the configured database is still the pool's
+            assertThat(cluster.<String>withConnection(c -> queryString(c, "SELECT current_database()")))
+                    .isEqualTo("postgres");
+            assertThatThrownBy(() -> cluster.openDedicatedConnection("no_such_db").close())
+                    .isInstanceOfSatisfying(PgwardenException.class, e ->
+                            assertThat(e.getMessage()).contains("database 'no_such_db'"));
+        } finally {
+            pg.sql("DROP DATABASE other_db");
+        }
+    }
+
+    @Test
     void unreachablePortIsRetriedUpToMaxAttemptsThenReported() throws IOException {
         int closedPort = closedPort();
         PostgresConfig config = withConnection(pg.postgresConfig(false, THREE_QUICK_ATTEMPTS),
