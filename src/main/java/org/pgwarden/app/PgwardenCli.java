@@ -68,6 +68,7 @@ public final class PgwardenCli {
                 .addSubcommand(new RestoreCommand(this))
                 .addSubcommand(new VerifyCommand(this))
                 .addSubcommand(new DrillCommand(this))
+                .addSubcommand(new MaintainCommand(this))
                 .addSubcommand(new PauseCommand(this))
                 .addSubcommand(new ResumeCommand(this))
                 .addSubcommand(new CommandLine(new TriggerCommand())

@@ -98,7 +98,12 @@ public enum ErrorCode {
     /** A drill restored and started the copy, but one of its checks (amcheck, row counts, SQL) failed. */
     DRILL_CHECK_FAILED("PGW101", ExitCode.FAILED, false),
     /** A drill passed but took longer than the RTO objective or reached a point older than the RPO objective. */
-    DRILL_OBJECTIVE_BREACHED("PGW102", ExitCode.FAILED, false);
+    DRILL_OBJECTIVE_BREACHED("PGW102", ExitCode.FAILED, false),
+
+    /** {@code --window} (or a job's {@code window} parameter) names no configured maintenance window. */
+    MAINTENANCE_WINDOW_UNKNOWN("PGW110", ExitCode.USAGE, false),
+    /** A maintenance window ran, but one or more of its statements failed with an error. */
+    MAINTENANCE_ITEM_FAILED("PGW111", ExitCode.FAILED, false);
 
     private final String id;
     private final int exitCode;

@@ -114,6 +114,27 @@ public final class MeterNames {
     /** Gauge, objects the last expire left in place because an object lock still retains them. */
     public static final String EXPIRE_LOCKED_OBJECTS = "pgwarden_expire_locked_objects";
 
+    /** Counter of maintenance windows run; tags {@code window} (configured names), {@code outcome} (completed, deferred, failed). */
+    public static final String MAINTENANCE_WINDOWS = "pgwarden_maintenance_windows_total";
+    /** Counter of maintenance items; tags {@code action} (vacuum, analyze, reindex, drop-index), {@code result} (done, skipped, deferred, failed). */
+    public static final String MAINTENANCE_ITEMS = "pgwarden_maintenance_items_total";
+    /** Counter of seconds maintenance statements ran; tag {@code action}. */
+    public static final String MAINTENANCE_SECONDS = "pgwarden_maintenance_seconds_total";
+    /** Counter of bytes maintenance reclaimed (relation size before minus after); tag {@code action}. */
+    public static final String MAINTENANCE_RECLAIMED_BYTES = "pgwarden_maintenance_reclaimed_bytes_total";
+    /** Gauge, items the last run of a window deferred (not reached before it closed); tag {@code window}. */
+    public static final String MAINTENANCE_LAST_DEFERRED = "pgwarden_maintenance_last_deferred_items";
+    /** Gauge, epoch seconds when a window last finished; tag {@code window}. */
+    public static final String MAINTENANCE_LAST_RUN = "pgwarden_maintenance_last_run_timestamp_seconds";
+    /**
+     * Gauge, dead tuples of the tables with the most of them, at the last window's plan; tags
+     * {@code database}, {@code table}: only the {@code maintenance.top-tables} worst (a table that
+     * drops out is set to 0).
+     */
+    public static final String MAINTENANCE_TABLE_DEAD_TUPLES = "pgwarden_maintenance_table_dead_tuples";
+    /** Gauge, {@code age(datfrozenxid)}: transactions since the oldest unfrozen one; tag {@code database}. */
+    public static final String DATABASE_OLDEST_XID_AGE = "pgwarden_database_oldest_xid_age";
+
     private MeterNames() {
     }
 }

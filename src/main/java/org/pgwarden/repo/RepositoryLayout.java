@@ -21,6 +21,8 @@ public final class RepositoryLayout {
     public static final String CHECK_PREFIX = "check/";
     /** Drill reports, {@code drill/<UTC time>.json}; they sort by time. */
     public static final String DRILL_PREFIX = "drill/";
+    /** Maintenance window reports, {@code maintenance/<window>/<UTC time>.json}; they sort by time. */
+    public static final String MAINTENANCE_PREFIX = "maintenance/";
     /** Wrapped data keys, see {@link KeyringEntry}. */
     public static final String KEYRING_PREFIX = KeyringEntry.PREFIX;
 
@@ -80,6 +82,15 @@ public final class RepositoryLayout {
      */
     public static ObjectKey drillReport(java.time.Instant started) {
         return ObjectKey.of("drill", java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(started) + ".json");
+    }
+
+    /**
+     * {@code maintenance/<window>/<yyyyMMdd'T'HHmmss'Z'>.json}: the report of the run of maintenance
+     * window {@code window} that started at {@code started} (UTC, to the second).
+     */
+    public static ObjectKey maintenanceReport(String window, java.time.Instant started) {
+        return ObjectKey.of("maintenance", window, java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(java.time.ZoneOffset.UTC).format(started) + ".json");
     }
 
