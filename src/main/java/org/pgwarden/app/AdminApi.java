@@ -100,7 +100,8 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
             int status = switch (e.errorCode()) {
                 case USAGE -> 400;
                 case JOB_QUEUE_FULL -> 429;
-                default -> e.errorCode().exitCode() == org.pgwarden.common.ExitCode.DEPENDENCY ? 503 : 500;
+                default -> e.errorCode().exitCode() == org.pgwarden.common.ExitCode.USAGE ? 400
+                        : e.errorCode().exitCode() == org.pgwarden.common.ExitCode.DEPENDENCY ? 503 : 500;
             };
             return error(status, e.errorCode(), e.getMessage());
         }

@@ -155,7 +155,8 @@ public final class Daemon implements AutoCloseable {
 
         // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
         // holds its thread, and must not delay the health check or another kind's fire.
-        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()));
+        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()
+                + config.maintenance().windows().size()));
         scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
         scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repository.store(),
                 repository.objects());
@@ -164,6 +165,7 @@ public final class Daemon implements AutoCloseable {
         for (ScheduledJob j : extraJobs) {
             scheduledRuns.schedule(j.job().kind(), j.cron(), () -> jobs.run(j.job(), JobTrigger.SCHEDULE, j.lockWait()));
         }
+        MaintenanceSchedules.register(config, jobs, scheduledRuns, clock);
         Instant scheduledAt = clock.instant();
         scheduledRuns.scheduleConfigured();
         scheduler.start();

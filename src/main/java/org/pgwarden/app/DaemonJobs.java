@@ -17,6 +17,8 @@ import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.config.SchedulesConfig;
 import org.pgwarden.drill.DrillJob;
 import org.pgwarden.job.Job;
+import org.pgwarden.maintenance.Maintenance;
+import org.pgwarden.maintenance.MaintenanceJob;
 import org.pgwarden.job.JobOutcome;
 import org.pgwarden.job.JobRunner;
 import org.pgwarden.job.JobTrigger;
@@ -34,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
  * {@code drill} ({@code set}: a label or latest, {@code target-time}: an ISO-8601 time or latest),
+ * {@code maintenance} ({@code window}: a configured window; {@code opened-at}: its scheduled start, default now),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -44,6 +47,7 @@ public final class DaemonJobs {
     public static final String VERIFY = "verify";
     public static final String EXPIRE = "expire";
     public static final String DRILL = DrillJob.KIND;
+    public static final String MAINTENANCE = MaintenanceJob.KIND;
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -96,6 +100,26 @@ public final class DaemonJobs {
             }
             // The daemon's drills take WAL from what they staged; no configuration file path is needed.
             return new DrillJob(DrillWiring.drill(config, Optional.empty(), repo, clock, metrics), set, time);
+        });
+        // One instance for every run: it remembers which tables it exported dead tuples for.
+        Maintenance maintenance = new Maintenance(config.maintenance(), components.postgres(),
+                Optional.of(repo.objects()), () -> runner.running().stream().anyMatch(c -> c.kind().startsWith(BACKUP)),
+                clock, metrics);
+        jobs.register(MAINTENANCE, p -> {
+            Params.only(MAINTENANCE, p, "window", "opened-at");
+            String window = p.get("window");
+            if (window == null) {
+                throw new PgwardenException(ErrorCode.USAGE, "job kind '" + MAINTENANCE + "' needs the parameter"
+                        + " 'window' (a name of maintenance.windows[])");
+            }
+            Optional<java.time.Instant> openedAt;
+            try {
+                openedAt = Optional.ofNullable(p.get("opened-at")).map(java.time.Instant::parse);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new PgwardenException(ErrorCode.USAGE, "parameter 'opened-at' of job kind '" + MAINTENANCE
+                        + "' must be an ISO-8601 time, got '" + p.get("opened-at") + "'");
+            }
+            return new MaintenanceJob(maintenance, maintenance.window(window), openedAt);
         });
         if (config.retention().expireAfterBackup()) {
             jobs.runAfterEachBackup(EXPIRE);

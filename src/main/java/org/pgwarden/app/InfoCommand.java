@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.common.ExitCode;
 import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.maintenance.WindowReports;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
 import org.pgwarden.repo.BackupInfo;
@@ -63,7 +64,11 @@ final class InfoCommand implements Callable<Integer> {
         List<BackupLabel> interrupted = stanza.isPresent() ? catalog.interrupted() : List.of();
         WalRanges wal = stanza.map(s -> WalRanges.scan(new WalArchiveIndex(repo.store()), s.walSegmentSize()))
                 .orElse(WalRanges.empty());
-        return document(name, repo.store().describe(), stanza, backups, interrupted, wal);
+        ObjectNode doc = document(name, repo.store().describe(), stanza, backups, interrupted, wal);
+        if (stanza.isPresent()) {
+            doc.set("maintenance", WindowReports.latest(repo.store(), repo.objects()));
+        }
+        return doc;
     }
 
     static ObjectNode document(String name, String where, Optional<StanzaInfo> stanza, List<BackupInfo> backups,
@@ -142,6 +147,17 @@ final class InfoCommand implements Callable<Integer> {
         for (var t : doc.get("wal")) {
             out.println("  wal timeline " + t.get("timeline").asInt() + ": " + t.get("first").asText() + " → "
                     + t.get("last").asText() + (t.get("gaps").isEmpty() ? "" : ", gaps: " + t.get("gaps")));
+        }
+        for (var m : doc.path("maintenance")) {
+            out.println("  maintenance window " + m.get("window").asText() + ": " + (m.has("error")
+                    ? "✘ " + m.get("error").asText()
+                    : "last run " + m.path("runId").asText() + " " + m.path("outcome").asText() + " at "
+                            + m.path("finished").asText() + ": " + m.path("counts").path("done").asLong() + " done, "
+                            + m.path("counts").path("skipped").asLong() + " skipped, "
+                            + m.path("counts").path("deferred").asLong() + " deferred, "
+                            + m.path("counts").path("failed").asLong() + " failed, "
+                            + Backup.human(m.path("reclaimedBytes").asLong()) + " reclaimed"
+                            + (m.has("stopReason") ? "; stopped: " + m.get("stopReason").asText() : "")));
         }
     }
 }

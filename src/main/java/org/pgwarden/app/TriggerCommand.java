@@ -205,4 +205,25 @@ final class TriggerCommand implements Runnable {
                     + (targetTime == null ? "" : " --target-time " + targetTime);
         }
     }
+
+    @Command(name = "maintenance", mixinStandardHelpOptions = true,
+            description = "Run a maintenance window now in the daemon, open for its configured duration.")
+    static final class Maintenance extends Kind {
+        @Option(names = "--window", required = true, paramLabel = "NAME", description = "A window of maintenance.windows[].")
+        String window;
+
+        Maintenance(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            return JSON.createObjectNode().put("kind", "maintenance").put("window", window);
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden maintain --window " + window;
+        }
+    }
 }

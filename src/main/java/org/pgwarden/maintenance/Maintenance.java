@@ -76,8 +76,16 @@ public final class Maintenance {
 
     /** Runs the window from now for its configured duration, and reports it. */
     public WindowReport run(MaintenanceConfig.Window window, JobContext context) {
+        return run(window, clock.instant(), context);
+    }
+
+    /**
+     * Runs the window that opened at {@code openedAt} (its scheduled start: a fire delayed by a
+     * lock wait or a restart does not move the end) until {@code openedAt + duration}.
+     */
+    public WindowReport run(MaintenanceConfig.Window window, Instant openedAt, JobContext context) {
         Instant started = clock.instant();
-        Instant deadline = started.plus(window.duration());
+        Instant deadline = openedAt.plus(window.duration());
         try (Sessions sessions = new Sessions(window)) {
             if (inRecovery()) {
                 log.info("maintenance window '{}' run {}: the server is a standby (in recovery); nothing to do",

@@ -1,5 +1,7 @@
 package org.pgwarden.maintenance;
 
+import java.time.Instant;
+import java.util.Optional;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.MaintenanceConfig;
@@ -19,10 +21,13 @@ public final class MaintenanceJob implements Job {
 
     private final Maintenance maintenance;
     private final MaintenanceConfig.Window window;
+    private final Optional<Instant> openedAt;
 
-    public MaintenanceJob(Maintenance maintenance, MaintenanceConfig.Window window) {
+    /** @param openedAt the window's scheduled start; empty: it opens when the job starts (a triggered run) */
+    public MaintenanceJob(Maintenance maintenance, MaintenanceConfig.Window window, Optional<Instant> openedAt) {
         this.maintenance = maintenance;
         this.window = window;
+        this.openedAt = openedAt;
     }
 
     public MaintenanceConfig.Window window() {
@@ -36,7 +41,8 @@ public final class MaintenanceJob implements Job {
 
     @Override
     public JobResult run(JobContext context) {
-        WindowReport r = maintenance.run(window, context);
+        WindowReport r = openedAt.isPresent() ? maintenance.run(window, openedAt.get(), context)
+                : maintenance.run(window, context);
         context.checkCancelled();
         if (r.outcome().equals("failed")) {
             throw new PgwardenException(ErrorCode.MAINTENANCE_ITEM_FAILED, r.summary() + "; failed: " + String.join(
