@@ -98,12 +98,14 @@ final class Executor {
 
     /** Why {@code item} must not start: cancelled, the window closed, or a guard holds until its end. */
     private Optional<String> stopReason(Plan.Item item, Instant deadline, JobContext context) {
+        String paused = null;
         while (true) {
             if (context.isCancelled()) {
                 return Optional.of("cancelled");
             }
             if (Duration.between(clock.instant(), deadline).compareTo(MIN_SLOT) < 0) {
-                return Optional.of(WINDOW_END + " at " + deadline);
+                return Optional.of(paused != null ? "guard held until the window end: " + paused
+                        : WINDOW_END + " at " + deadline);
             }
             Optional<String> guard;
             try {
@@ -122,6 +124,7 @@ final class Executor {
             }
             log.info("maintenance window '{}' run {} paused for {}: {}", window.name(), context.runId(), recheck,
                     guard.get());
+            paused = guard.get();
             try {
                 Thread.sleep(recheck.toMillis());
             } catch (InterruptedException e) {

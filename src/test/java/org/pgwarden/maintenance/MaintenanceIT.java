@@ -302,4 +302,100 @@ class MaintenanceIT {
             assertThat(rs.getLong(1)).isLessThan(100);
         }
     }
+
+    @Test
+    void aReindexCancelledByTheWindowEndLeavesALeftoverThatTheNextWindowDropsWhileOtherInvalidIndexesAreOnlyReported()
+            throws Exception {
+        pg.sql("CREATE TABLE rebuilt (id int, k bigint)",
+                "INSERT INTO rebuilt SELECT g, g FROM generate_series(1, 1000000) g",
+                "CREATE INDEX rebuilt_k ON rebuilt (k)");
+        pg.sql("DELETE FROM rebuilt WHERE id % 10 <> 0");
+        pg.sql("VACUUM ANALYZE rebuilt");
+        pg.sql("INSERT INTO rebuilt SELECT g, 1 FROM generate_series(1, 2) g");
+        // A failed CREATE UNIQUE INDEX CONCURRENTLY leaves an invalid index that is no leftover of a rebuild.
+        try {
+            pg.sql("CREATE UNIQUE INDEX CONCURRENTLY rebuilt_unique ON rebuilt (k)");
+        } catch (IllegalStateException expected) {
+            assertThat(expected).hasMessageContaining("could not create unique index");
+        }
+        MaintenanceConfig.Window tooShort = new MaintenanceConfig.Window("rebuild", "0 0 2 * * ?",
+                Duration.ofMillis(1200), List.of("postgres"), EnumSet.of(Action.REINDEX), List.of("public.rebuilt"),
+                List.of(), anySize(), MaintenanceConfig.Guards.DEFAULTS, Duration.ofSeconds(1), Duration.ZERO, 200);
+        Maintenance m = maintenance(tooShort, new RecordingMetrics());
+        Plan plan = m.plan(tooShort);
+        assertThat(plan.items()).extracting(Plan.Item::sql)
+                .containsExactly("REINDEX INDEX CONCURRENTLY \"public\".\"rebuilt_k\"");
+        assertThat(plan.findings()).extracting(Plan.Finding::kind, Plan.Finding::target)
+                .contains(org.assertj.core.groups.Tuple.tuple("invalid-index", "public.rebuilt_unique"));
+        // Slow the build down so that it cannot finish before the window closes.
+        pg.sql("ALTER TABLE rebuilt SET (parallel_workers = 0)");
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("BEGIN");
+            // An open snapshot makes REINDEX CONCURRENTLY wait for it after building the new index.
+            st.execute("SELECT txid_current()");
+            WindowReport first = m.run(tooShort, context());
+            st.execute("ROLLBACK");
+            assertThat(first.results()).singleElement().satisfies(r -> {
+                assertThat(r.result()).isEqualTo(Result.SKIPPED);
+                assertThat(r.detail()).contains("an invalid 'rebuilt_k_ccnew' index may remain");
+            });
+        }
+        assertThat(pg.queryString("SELECT string_agg(relname || ':' || indisvalid, ',' ORDER BY relname)"
+                + " FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE indrelid = 'rebuilt'::regclass"))
+                .isEqualTo("rebuilt_k:true,rebuilt_k_ccnew:false,rebuilt_unique:false");
+
+        MaintenanceConfig.Window next = new MaintenanceConfig.Window("rebuild", "0 0 2 * * ?", Duration.ofMinutes(1),
+                List.of("postgres"), EnumSet.of(Action.REINDEX), List.of("public.rebuilt"), List.of(), anySize(),
+                MaintenanceConfig.Guards.DEFAULTS, Duration.ofSeconds(1), Duration.ZERO, 200);
+        Plan again = m.plan(next);
+        assertThat(again.items()).extracting(Plan.Item::need, Plan.Item::sql).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Need.LEFTOVER, "DROP INDEX CONCURRENTLY \"public\".\"rebuilt_k_ccnew\""),
+                org.assertj.core.groups.Tuple.tuple(Need.INDEX_BLOAT, "REINDEX INDEX CONCURRENTLY \"public\".\"rebuilt_k\""));
+        WindowReport second = m.run(next, context());
+        assertThat(second.results()).as(second.lines().toString()).allMatch(r -> r.result() == Result.DONE);
+        assertThat(pg.queryString("SELECT string_agg(relname || ':' || indisvalid, ',' ORDER BY relname)"
+                + " FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE indrelid = 'rebuilt'::regclass"))
+                .isEqualTo("rebuilt_k:true,rebuilt_unique:false");
+        assertThat(second.findings()).extracting(Plan.Finding::target).contains("public.rebuilt_unique");
+    }
+
+    @Test
+    void aGuardPausesTheWindowAndDefersTheWorkWhenItHoldsUntilTheEnd() throws Exception {
+        pg.sql("CREATE TABLE guarded (id int, pad text)",
+                "INSERT INTO guarded SELECT g, repeat('g', 100) FROM generate_series(1, 2000) g",
+                "DELETE FROM guarded WHERE id % 2 = 0");
+        MaintenanceConfig.Window w = new MaintenanceConfig.Window("guarded", "0 0 2 * * ?", Duration.ofMillis(1500),
+                List.of("postgres"), EnumSet.of(Action.VACUUM), List.of("public.guarded"), List.of(), anySize(),
+                new MaintenanceConfig.Guards(Optional.empty(), java.util.OptionalInt.of(0), true,
+                        Duration.ofMillis(200)), Duration.ofSeconds(1), Duration.ZERO, 200);
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            CompletableFuture<Boolean> busy = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return st.execute("SELECT pg_sleep(5)");
+                } catch (java.sql.SQLException e) {
+                    return false;
+                }
+            });
+            while (pg.queryLong("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)'") == 0) {
+                Thread.sleep(20);
+            }
+            WindowReport r = maintenance(w, new RecordingMetrics()).run(w, context());
+            st.cancel();
+            busy.get(10, TimeUnit.SECONDS);
+            assertThat(r.results()).singleElement().satisfies(i -> {
+                assertThat(i.result()).isEqualTo(Result.DEFERRED);
+                assertThat(i.detail()).isEqualTo("guard held until the window end: 1 active sessions, more than"
+                        + " guards.max-active-sessions 0");
+            });
+            assertThat(r.outcome()).isEqualTo("deferred");
+        }
+        MaintenanceConfig.Window backupGuard = new MaintenanceConfig.Window("guarded", "0 0 2 * * ?",
+                Duration.ofMillis(600), List.of("postgres"), EnumSet.of(Action.VACUUM), List.of("public.guarded"),
+                List.of(), anySize(), MaintenanceConfig.Guards.DEFAULTS, Duration.ofSeconds(1), Duration.ZERO, 200);
+        Maintenance duringBackup = new Maintenance(new MaintenanceConfig(List.of(backupGuard), 2), cluster,
+                Optional.empty(), () -> true, Clock.systemUTC(), new RecordingMetrics());
+        assertThat(duringBackup.run(backupGuard, context()).results()).singleElement().satisfies(i ->
+                assertThat(i.detail()).isEqualTo("guard held until the window end: a backup of this stanza is running"
+                        + " (guards.skip-during-backup)"));
+    }
 }
