@@ -44,6 +44,7 @@ public final class Maintenance {
     private final Clock clock;
     private final Metrics metrics;
     private final Set<String> publishedDeadTuples = new HashSet<>();
+    private static final List<String> OUTCOMES = List.of("completed", "deferred", "failed");
 
     /**
      * @param objects       where reports are stored; empty: not stored (a CLI run without a repository)
@@ -57,6 +58,13 @@ public final class Maintenance {
         this.backupRunning = backupRunning;
         this.clock = clock;
         this.metrics = metrics;
+        // Every window's outcomes exist from the start at 0, so that the first deferred run is an
+        // increase Prometheus sees (the deferred-work alert counts them).
+        for (MaintenanceConfig.Window w : config.windows()) {
+            for (String outcome : OUTCOMES) {
+                metrics.increment(MeterNames.MAINTENANCE_WINDOWS, 0, "window", w.name(), "outcome", outcome);
+            }
+        }
     }
 
     /** The configured window {@code name}; a {@code MAINTENANCE_WINDOW_UNKNOWN} error naming the valid ones otherwise. */

@@ -154,4 +154,27 @@ class MaintenanceConfigTest {
                 """, "t"))
                 .hasMessageContaining("maintenance.windows[0].actions: must name at least one of");
     }
+
+    @Test
+    void theReadmeExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int section = readme.indexOf("## Maintenance windows");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        MaintenanceConfig m = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator())
+                .parse(MINIMAL + example, "README.md").config().maintenance();
+        MaintenanceConfig.Window w = m.window("nightly").orElseThrow();
+        assertThat(w.actions()).isEqualTo(java.util.EnumSet.allOf(Action.class));
+        assertThat(w.exclude()).containsExactly("public.audit_*");
+        assertThat(w.guards().maxActiveSessions()).hasValue(100);
+        assertThat(w.thresholds().wraparoundAge()).hasValue(100_000_000);
+    }
+
+    @Test
+    void theExampleConfigurationHasAWindow() throws Exception {
+        MaintenanceConfig m = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator())
+                .load(java.nio.file.Path.of("config/pgwarden.example.yaml")).config().maintenance();
+        assertThat(m.window("nightly")).hasValueSatisfying(w -> assertThat(w.duration())
+                .isEqualTo(Duration.ofHours(2)));
+    }
 }
