@@ -32,6 +32,9 @@ final class CatalogReader {
     /** Per index tuple: its header (8) and its line pointer (4); data is padded to 8 bytes. */
     static final int INDEX_TUPLE_OVERHEAD = 12;
 
+    /** Reported as the access method of an exclusion constraint's index, which is never rebuilt. */
+    static final String EXCLUSION = "exclusion-constraint";
+
     private static final String USER_RELATIONS = "n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
 
@@ -64,7 +67,9 @@ final class CatalogReader {
                       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                       JOIN pg_stats st ON st.schemaname = n.nspname AND st.tablename = tc.relname
                                       AND st.attname = a.attname),
-                   i.indnatts
+                   i.indnatts,
+                   EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                              AND k.conrelid = i.indrelid AND k.contype = 'x')
               FROM pg_index i
               JOIN pg_class ic ON ic.oid = i.indexrelid
               JOIN pg_class tc ON tc.oid = i.indrelid
@@ -77,8 +82,17 @@ final class CatalogReader {
     private CatalogReader() {
     }
 
+    /**
+     * Which indexes {@code pgstatindex} measures when pgstattuple is installed: it reads the whole
+     * index, so only B-tree indexes of at least {@code minBytes} whose estimate already shows
+     * {@code bloatPercent} or more, or that have no estimate.
+     */
+    record Measure(boolean enabled, long minBytes, int bloatPercent) {
+        static final Measure NONE = new Measure(false, Long.MAX_VALUE, 100);
+    }
+
     /** The snapshot of the database {@code connection} is connected to. */
-    static CatalogSnapshot read(Connection connection, String database, long pgstattupleMinBytes) throws SQLException {
+    static CatalogSnapshot read(Connection connection, String database, Measure measure) throws SQLException {
         CatalogSnapshot.Settings settings;
         List<CatalogSnapshot.Table> tables = new ArrayList<>();
         List<CatalogSnapshot.Index> indexes = new ArrayList<>();
@@ -104,12 +118,15 @@ final class CatalogReader {
                     double reltuples = rs.getDouble(12);
                     long width = rs.getLong(13);
                     boolean widthKnown = !rs.wasNull() && rs.getInt(14) == rs.getInt(15);
-                    OptionalLong expected = widthKnown && reltuples >= 0
+                    // Indexes of exclusion constraints cannot be rebuilt concurrently: no estimate, never planned.
+                    boolean exclusion = rs.getBoolean(16);
+                    OptionalLong expected = widthKnown && reltuples >= 0 && !exclusion
                             ? OptionalLong.of(expectedBtreeBytes(reltuples, width, settings.blockSize()))
                             : OptionalLong.empty();
                     indexes.add(new CatalogSnapshot.Index(rs.getLong(1), rs.getString(2), rs.getString(3),
-                            rs.getLong(4), rs.getString(5), rs.getString(6), rs.getLong(7), rs.getBoolean(8),
-                            rs.getBoolean(9), rs.getBoolean(10), rs.getLong(11), expected, OptionalDouble.empty()));
+                            rs.getLong(4), rs.getString(5), exclusion ? EXCLUSION : rs.getString(6), rs.getLong(7),
+                            rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getLong(11), expected,
+                            OptionalDouble.empty()));
                 }
             }
             try (ResultSet rs = st.executeQuery("SELECT relid FROM pg_stat_progress_create_index"
@@ -119,8 +136,8 @@ final class CatalogReader {
                 }
             }
         }
-        return new CatalogSnapshot(database, settings, tables, measured(connection, indexes, pgstattupleMinBytes),
-                building);
+        return new CatalogSnapshot(database, settings, tables,
+                measure.enabled() ? measured(connection, indexes, measure) : indexes, building);
     }
 
     /**
@@ -136,12 +153,11 @@ final class CatalogReader {
     }
 
     /**
-     * With pgstattuple installed, replaces estimates by the measured leaf density of valid B-tree
-     * indexes of at least {@code minBytes} ({@code pgstatindex} reads the whole index, so small ones
-     * are not worth it, and a failure only leaves the estimate in place).
+     * With pgstattuple installed, adds the measured leaf density to the indexes {@code measure}
+     * selects; a failure only leaves the estimate in place.
      */
     private static List<CatalogSnapshot.Index> measured(Connection connection, List<CatalogSnapshot.Index> indexes,
-            long minBytes) throws SQLException {
+            Measure measure) throws SQLException {
         String schema = null;
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT n.nspname FROM"
                 + " pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple'")) {
@@ -155,7 +171,9 @@ final class CatalogReader {
         List<CatalogSnapshot.Index> out = new ArrayList<>();
         String sql = "SELECT avg_leaf_density FROM " + Plan.quote(schema) + ".pgstatindex(?::oid::regclass)";
         for (CatalogSnapshot.Index i : indexes) {
-            if (!i.valid() || !i.method().equals("btree") || i.bytes() < minBytes) {
+            boolean worth = i.expectedBytes().isEmpty()
+                    || Planner.bloat(i).orElse(1) * 100 >= measure.bloatPercent();
+            if (!i.valid() || !i.method().equals("btree") || i.bytes() < measure.minBytes() || !worth) {
                 out.add(i);
                 continue;
             }

@@ -132,8 +132,16 @@ public final class Maintenance {
         List<CatalogSnapshot> snapshots = new ArrayList<>();
         for (String db : databases) {
             try {
-                snapshots.add(CatalogReader.read(sessions.get(db), db, window.thresholds().minTableSize().bytes()));
+                CatalogReader.Measure measure = window.allows(MaintenanceConfig.Action.REINDEX)
+                        ? new CatalogReader.Measure(true, window.thresholds().minTableSize().bytes(),
+                                window.thresholds().indexBloatPercent())
+                        : CatalogReader.Measure.NONE;
+                snapshots.add(CatalogReader.read(sessions.get(db), db, measure));
             } catch (SQLException e) {
+                if (e.getCause() instanceof PgwardenException p) {
+                    // Unable to connect: keep the connection's own error code (missing database, auth, down).
+                    throw p;
+                }
                 throw new PgwardenException(ErrorCode.PG_QUERY_FAILED, "unable to read the statistics of database '"
                         + db + "' for maintenance window '" + window.name() + "': " + Executor.describe(e), e);
             }

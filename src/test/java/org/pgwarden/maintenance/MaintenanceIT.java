@@ -398,4 +398,32 @@ class MaintenanceIT {
                 assertThat(i.detail()).isEqualTo("guard held until the window end: a backup of this stanza is running"
                         + " (guards.skip-during-backup)"));
     }
+
+    @Test
+    void withPgstattupleTheMeasuredDensityRanksIndexesAndExclusionConstraintIndexesAreNeverRebuilt() throws Exception {
+        pg.sql("CREATE DATABASE measured");
+        String url = pg.cluster().jdbcUrl().replaceAll("/[^/]*$", "/measured");
+        try (Connection c = DriverManager.getConnection(url, pg.cluster().superuser(), "");
+                Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION pgstattuple");
+            st.execute("CREATE TABLE m (id int, k bigint)");
+            st.execute("CREATE INDEX m_k ON m (k)");
+            st.execute("CREATE TABLE ex (k int, EXCLUDE USING btree (k WITH =))");
+            st.execute("INSERT INTO m SELECT g, g FROM generate_series(1, 100000) g");
+            st.execute("INSERT INTO ex SELECT g FROM generate_series(1, 100000) g");
+            st.execute("DELETE FROM m WHERE id % 10 <> 0");
+            st.execute("DELETE FROM ex WHERE k % 10 <> 0");
+        }
+        try (Connection c = DriverManager.getConnection(url, pg.cluster().superuser(), "");
+                Statement st = c.createStatement()) {
+            st.execute("VACUUM ANALYZE m");
+            st.execute("VACUUM ANALYZE ex");
+        }
+        MaintenanceConfig.Window w = new MaintenanceConfig.Window("measured", "0 0 2 * * ?", Duration.ofMinutes(1),
+                List.of("measured"), EnumSet.of(Action.REINDEX), List.of(), List.of(), anySize(),
+                MaintenanceConfig.Guards.DEFAULTS, Duration.ofSeconds(1), Duration.ZERO, 200);
+        Plan plan = maintenance(w, new RecordingMetrics()).plan(w);
+        assertThat(plan.items()).extracting(Plan.Item::target).containsExactly("public.m_k");
+        assertThat(plan.items().get(0).reason()).contains("pgstattuple leaf density");
+    }
 }
