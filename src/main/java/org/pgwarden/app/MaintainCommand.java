@@ -8,13 +8,15 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
-import org.pgwarden.config.MaintenanceConfig;
 import org.pgwarden.config.PgwardenConfig;
-import org.pgwarden.job.JobContext;
+import java.time.Duration;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.job.JobOutcome;
 import org.pgwarden.job.JobRunner;
+import org.pgwarden.job.JobTrigger;
 import org.pgwarden.maintenance.Maintenance;
+import org.pgwarden.maintenance.MaintenanceJob;
 import org.pgwarden.maintenance.Plan;
-import org.pgwarden.maintenance.WindowReport;
 import org.pgwarden.metrics.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +30,8 @@ import picocli.CommandLine.Option;
             "Exit 0: completed or work deferred to the next window; 1: a statement failed (PGW111)."})
 final class MaintainCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** How long an interrupted run may take to cancel its statement and store its report. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(10);
     private final PgwardenCli root;
 
     @Option(names = "--window", required = true, paramLabel = "NAME", description = "A window of maintenance.windows[].")
@@ -67,20 +71,38 @@ final class MaintainCommand implements Callable<Integer> {
             // A run by hand sees backups of other tools through pg_stat_progress_basebackup only.
             Maintenance m = new Maintenance(config.maintenance(), components.postgres(), Optional.of(repo.objects()),
                     () -> false, root.context().clock(), Metrics.noop());
-            MaintenanceConfig.Window w = m.window(window);
-            JobContext context = JobContext.standalone(JobRunner.newRunIdAt(root.context().clock().instant()),
-                    "maintenance", root.context().clock());
-            WindowReport report = m.run(w, context);
-            if (json) {
-                out.println(new String(report.toJson(), java.nio.charset.StandardCharsets.UTF_8));
-            } else {
-                report.lines().forEach(out::println);
+            MaintenanceJob job = new MaintenanceJob(m, m.window(window), Optional.empty());
+            JobRunner runner = new JobRunner(config.stanza(), root.context().clock(), Metrics.noop());
+            // Ctrl-C or SIGTERM: cancel the running statement and store the report before exiting.
+            Thread cancel = new Thread(() -> {
+                runner.cancelAll("interrupted");
+                try {
+                    runner.awaitIdle(CANCEL_GRACE);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "pgwarden-maintain-cancel");
+            Runtime.getRuntime().addShutdownHook(cancel);
+            JobOutcome outcome;
+            try {
+                outcome = runner.run(job, JobTrigger.CLI);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancel);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs now
+                }
             }
+            job.report().ifPresent(report -> {
+                if (json) {
+                    out.println(new String(report.toJson(), java.nio.charset.StandardCharsets.UTF_8));
+                } else {
+                    report.lines().forEach(out::println);
+                }
+            });
             out.flush();
-            if (report.outcome().equals("failed")) {
-                root.context().err().println("error: [" + ErrorCode.MAINTENANCE_ITEM_FAILED.id() + "] "
-                        + report.summary());
-                return ErrorCode.MAINTENANCE_ITEM_FAILED.exitCode();
+            if (!outcome.succeeded()) {
+                throw new PgwardenException(outcome.errorCode().orElse(ErrorCode.JOB_FAILED), outcome.message());
             }
             return ExitCode.OK;
         }

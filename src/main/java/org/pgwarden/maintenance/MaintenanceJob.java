@@ -22,6 +22,7 @@ public final class MaintenanceJob implements Job {
     private final Maintenance maintenance;
     private final MaintenanceConfig.Window window;
     private final Optional<Instant> openedAt;
+    private volatile WindowReport report;
 
     /** @param openedAt the window's scheduled start; empty: it opens when the job starts (a triggered run) */
     public MaintenanceJob(Maintenance maintenance, MaintenanceConfig.Window window, Optional<Instant> openedAt) {
@@ -34,6 +35,11 @@ public final class MaintenanceJob implements Job {
         return window;
     }
 
+    /** The report of the last run, once it ran (also when it failed or was cancelled). */
+    public Optional<WindowReport> report() {
+        return Optional.ofNullable(report);
+    }
+
     @Override
     public String kind() {
         return KIND;
@@ -43,6 +49,7 @@ public final class MaintenanceJob implements Job {
     public JobResult run(JobContext context) {
         WindowReport r = openedAt.isPresent() ? maintenance.run(window, openedAt.get(), context)
                 : maintenance.run(window, context);
+        report = r;
         context.checkCancelled();
         if (r.outcome().equals("failed")) {
             throw new PgwardenException(ErrorCode.MAINTENANCE_ITEM_FAILED, r.summary() + "; failed: " + String.join(
