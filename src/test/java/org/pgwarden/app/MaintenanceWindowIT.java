@@ -168,4 +168,24 @@ class MaintenanceWindowIT {
                     && l.contains("cancelled while running"));
         }
     }
+
+    @Test
+    @Order(4)
+    void aRunByHandThatIsTerminatedCancelsItsStatementAndStoresItsReport() throws Exception {
+        try (org.pgwarden.testing.Distribution run = org.pgwarden.testing.Distribution.start(Map.of(),
+                java.util.List.of("--config", config.toString(), "maintain", "--window", "every-second"))) {
+            long t0 = System.nanoTime();
+            while (pg.queryLong("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'VACUUM%slow%'") == 0) {
+                assertThat(System.nanoTime() - t0).as(run.transcript()).isLessThan(TimeUnit.SECONDS.toNanos(30));
+                Thread.sleep(50);
+            }
+            run.terminate(Duration.ofSeconds(15));
+            assertThat(pg.queryLong("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'VACUUM%slow%'"))
+                    .isZero();
+            assertThat(run.transcript()).contains("cancelled while running");
+        }
+        CliRun info = cli("info");
+        assertThat(info.out()).containsPattern("maintenance window every-second: last run \\S+ deferred at \\S+: 0 done,"
+                + " 0 skipped, 1 deferred, 0 failed, .* reclaimed; stopped: cancelled");
+    }
 }
