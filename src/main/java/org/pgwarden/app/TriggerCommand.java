@@ -33,7 +33,7 @@ final class TriggerCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing job kind: backup, verify or expire");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing job kind: backup, verify, expire, drill or maintenance");
     }
 
     /** Options every kind shares. */

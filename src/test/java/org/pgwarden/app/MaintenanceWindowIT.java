@@ -1,6 +1,7 @@
 package org.pgwarden.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -146,6 +147,15 @@ class MaintenanceWindowIT {
         daemon = new Daemon(c, Components.open(c, Map.of(), metrics), metrics, Clock.systemUTC(),
                 new SystemdNotifier(Map.of()));
         assertThat(daemon.jobs().kinds()).contains("maintenance");
+        assertThatThrownBy(() -> daemon.jobs().create("maintenance", Map.of()))
+                .hasMessageContaining("job kind 'maintenance' needs the parameter 'window'");
+        assertThatThrownBy(() -> daemon.jobs().create("maintenance", Map.of("window", "weekly")))
+                .isInstanceOfSatisfying(org.pgwarden.common.PgwardenException.class, e -> assertThat(e.errorCode())
+                        .isEqualTo(org.pgwarden.common.ErrorCode.MAINTENANCE_WINDOW_UNKNOWN));
+        assertThatThrownBy(() -> daemon.jobs().create("maintenance", Map.of("window", "nightly", "opened-at", "2am")))
+                .hasMessageContaining("parameter 'opened-at' of job kind 'maintenance' must be an ISO-8601 time");
+        assertThat(daemon.jobs().create("maintenance", Map.of("window", "nightly")).lockName())
+                .isEqualTo("maintenance");
         try (LogCapture logs = LogCapture.pgwarden()) {
             daemon.start();
             String body = Http.get("http://127.0.0.1:" + daemon.httpAddress().getPort() + "/metrics").body();

@@ -71,6 +71,18 @@ class TriggerCommandTest {
     }
 
     @Test
+    void aMaintenanceWindowTriggeredWithoutTheApiSaysHowToRunItDirectly() throws Exception {
+        Path config = givenConfig("");
+        CliRun r = CliRun.run("--config", config.toString(), "trigger", "maintenance", "--window", "nightly");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("admin.token-file is not set")
+                .contains("or run the job here without it: 'pgwarden maintain --window nightly'");
+        CliRun missing = CliRun.run("--config", config.toString(), "trigger", "maintenance");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("Missing required option: '--window=NAME'");
+    }
+
+    @Test
     void aBadTimeoutIsAUsageError() throws Exception {
         Path config = givenConfig("");
         CliRun r = CliRun.run("--config", config.toString(), "trigger", "backup", "--wait", "--timeout", "10");
