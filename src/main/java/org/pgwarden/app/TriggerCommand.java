@@ -33,7 +33,8 @@ final class TriggerCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing job kind: backup, verify, expire, drill or maintenance");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing job kind: backup, verify, expire, drill or maintenance");
     }
 
     /** Options every kind shares. */
