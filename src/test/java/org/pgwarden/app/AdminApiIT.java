@@ -158,8 +158,14 @@ class AdminApiIT {
         Http.Reply unknown = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"vacuum\"}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(json(unknown.body()).path("error").asText())
-                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill");
-        assertThat(json(unknown.body()).path("validKinds").toString()).isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\"]");
+                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill, maintenance");
+        assertThat(json(unknown.body()).path("validKinds").toString())
+                .isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\",\"maintenance\"]");
+
+        // Every usage-class error code is a 400, such as a maintenance window that is not configured.
+        Http.Reply noWindow = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"maintenance\",\"window\":\"nightly\"}");
+        assertThat(noWindow.status()).isEqualTo(400);
+        assertThat(noWindow.body()).contains("PGW110").contains("no maintenance window named 'nightly'");
 
         Http.Reply malformed = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":");
         assertThat(malformed.status()).isEqualTo(400);
