@@ -164,9 +164,15 @@ final class Executor {
                 }
             }, 100, 100, TimeUnit.MILLISECONDS);
             try {
+                if (item.aggressive()) {
+                    st.execute("SET vacuum_freeze_table_age = 0");
+                }
                 st.execute(item.sql());
             } finally {
                 dog.cancel(false);
+                if (item.aggressive()) {
+                    resetQuietly(st, "vacuum_freeze_table_age");
+                }
             }
             Duration took = Duration.between(begin, clock.instant());
             return new ItemResult(item, Result.DONE, "", before, size(c, item), took);
@@ -208,6 +214,15 @@ final class Executor {
                     sessions.discard(item.database());
                 }
                 return new ItemResult(item, Result.FAILED, describe(e) + leftover, before, before, took);
+        }
+    }
+
+    private static void resetQuietly(Statement st, String setting) {
+        try {
+            st.execute("RESET " + setting);
+        } catch (SQLException e) {
+            // A broken session is discarded by the caller; a working one cannot fail a RESET.
+            log.debug("RESET {} failed: {}", setting, e.getMessage());
         }
     }
 

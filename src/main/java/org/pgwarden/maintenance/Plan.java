@@ -74,13 +74,32 @@ public record Plan(String window, List<Item> items, List<Finding> findings) {
             };
         }
 
+        /**
+         * A wraparound vacuum without {@code FREEZE}: run with {@code vacuum_freeze_table_age = 0}, so
+         * that it is aggressive (visits every page not yet all-frozen and advances the table's
+         * frozen horizon) whatever the table's age, while freezing only tuples older than
+         * {@code vacuum_freeze_min_age}, which writes far less than {@code FREEZE}.
+         */
+        public boolean aggressive() {
+            return need == Need.WRAPAROUND && action == Action.VACUUM && !freeze;
+        }
+
         /** What the plan table shows as the action: {@code vacuum (freeze, analyze)}. */
         public String describeAction() {
-            if (action != Action.VACUUM || (!freeze && !analyze)) {
+            if (action != Action.VACUUM || (!freeze && !analyze && !aggressive())) {
                 return action.label();
             }
-            return "vacuum (" + (freeze ? "freeze" : "") + (freeze && analyze ? ", " : "") + (analyze ? "analyze" : "")
-                    + ")";
+            List<String> options = new ArrayList<>();
+            if (freeze) {
+                options.add("freeze");
+            }
+            if (aggressive()) {
+                options.add("aggressive");
+            }
+            if (analyze) {
+                options.add("analyze");
+            }
+            return "vacuum (" + String.join(", ", options) + ")";
         }
 
         Item ranked(int r) {
@@ -135,7 +154,8 @@ public record Plan(String window, List<Item> items, List<Finding> findings) {
 
     static ObjectNode item(ObjectNode o, Item i) {
         return o.put("rank", i.rank()).put("database", i.database()).put("action", i.action().label())
-                .put("freeze", i.freeze()).put("analyze", i.analyze()).put("need", i.need().label())
+                .put("freeze", i.freeze()).put("aggressive", i.aggressive()).put("analyze", i.analyze())
+                .put("need", i.need().label())
                 .put("target", i.target()).put("table", i.table()).put("reason", i.reason())
                 .put("estimatedBytes", i.estimatedBytes()).put("sql", i.sql());
     }

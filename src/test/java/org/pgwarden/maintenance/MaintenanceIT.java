@@ -300,7 +300,17 @@ class MaintenanceIT {
                 var rs = st.executeQuery("SELECT age(relfrozenxid) FROM pg_class WHERE relname = 'aged'")) {
             rs.next();
             assertThat(rs.getLong(1)).isLessThan(100);
+            st.execute("DO $$ BEGIN FOR i IN 1..1200 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$");
         }
+        // Without the freeze action the same table gets an aggressive vacuum (vacuum_freeze_table_age = 0).
+        MaintenanceConfig.Window noFreeze = new MaintenanceConfig.Window("wrap", "0 0 2 * * ?", Duration.ofMinutes(1),
+                List.of("wrap"), EnumSet.of(Action.VACUUM), List.of("public.aged"), List.of(), lowWraparound,
+                MaintenanceConfig.Guards.DEFAULTS, Duration.ofSeconds(2), Duration.ZERO, 200);
+        WindowReport aggressive = m.run(noFreeze, context());
+        assertThat(aggressive.results()).singleElement().satisfies(i -> {
+            assertThat(i.result()).isEqualTo(Result.DONE);
+            assertThat(i.item().describeAction()).isEqualTo("vacuum (aggressive)");
+        });
     }
 
     @Test

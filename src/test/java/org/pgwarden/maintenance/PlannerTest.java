@@ -158,9 +158,14 @@ class PlannerTest {
         CatalogSnapshot s = snapshot("db", List.of(dead, old), List.of(bloated));
         assertThat(new Planner(window(EnumSet.of(Action.ANALYZE), List.of(), List.of(), Thresholds.DEFAULTS))
                 .plan(List.of(s)).items()).extracting(Item::sql).containsExactly("ANALYZE \"public\".\"orders\"");
-        assertThat(new Planner(window(EnumSet.of(Action.VACUUM), List.of(), List.of(), Thresholds.DEFAULTS))
-                .plan(List.of(s)).items()).extracting(Item::sql)
+        Plan vacuumOnly = new Planner(window(EnumSet.of(Action.VACUUM), List.of(), List.of(), Thresholds.DEFAULTS))
+                .plan(List.of(s));
+        assertThat(vacuumOnly.items()).extracting(Item::sql)
                 .containsExactly("VACUUM \"public\".\"ledger\"", "VACUUM \"public\".\"orders\"");
+        // Without FREEZE a wraparound vacuum is made aggressive instead (vacuum_freeze_table_age = 0).
+        assertThat(vacuumOnly.items()).extracting(Item::aggressive, Item::describeAction).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(true, "vacuum (aggressive)"),
+                org.assertj.core.groups.Tuple.tuple(false, "vacuum"));
         assertThat(new Planner(window(EnumSet.of(Action.VACUUM, Action.ANALYZE), List.of(), List.of(),
                 Thresholds.DEFAULTS)).plan(List.of(s)).items()).extracting(Item::sql)
                 .containsExactly("VACUUM \"public\".\"ledger\"", "VACUUM (ANALYZE) \"public\".\"orders\"");
