@@ -185,6 +185,7 @@ public final class Daemon implements AutoCloseable {
         jobs.onRepositoryChange(gauges::refresh);
         catchUp = new Thread(() -> {
             // Off the start path: listing a large repository must not delay readiness.
+            DrillWiring.removeAbandonedScratchClusters(config.drill().scratchDirectory());
             gauges.refresh();
             scheduledRuns.catchUp(scheduledAt);
         }, "pgwarden-catch-up");
