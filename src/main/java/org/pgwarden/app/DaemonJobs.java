@@ -15,6 +15,7 @@ import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.config.SchedulesConfig;
+import org.pgwarden.drill.BackupPick;
 import org.pgwarden.drill.DrillJob;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobOutcome;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
  * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
- * {@code drill} ({@code set}: a label or latest, {@code target-time}: an ISO-8601 time or latest),
+ * {@code drill} ({@code set}: a label, latest or random, {@code target-time}: an ISO-8601 time or latest),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -83,8 +84,7 @@ public final class DaemonJobs {
         });
         jobs.register(DRILL, p -> {
             Params.only(DRILL, p, "set", "target-time");
-            Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).filter(v -> !v.equals("latest"))
-                    .map(BackupLabel::parse);
+            BackupPick set = BackupPick.parse(p.get("set"), "parameter 'set' of job kind '" + DRILL + "'");
             Optional<java.time.Instant> time;
             try {
                 time = Optional.ofNullable(p.get("target-time")).filter(v -> !v.equals("latest"))

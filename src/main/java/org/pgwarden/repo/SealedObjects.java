@@ -35,6 +35,11 @@ public final class SealedObjects {
         this.reader = new SealedObjectReader(repositoryId, keyring);
     }
 
+    /** The store the sealed objects live in (to list or delete them; reads and writes go through here). */
+    public ObjectStore store() {
+        return store;
+    }
+
     /** Seals {@code plaintext} under the keyring's current data key and stores it at {@code key}. */
     public SealResult put(ObjectKey key, InputStream plaintext) {
         return put(key, plaintext, keyring.currentDataKey());
