@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Which jobs the daemon can run and how to build one from a kind and its parameters, as a
  * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
- * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
+ * after what. Kinds: {@code backup} ({@code type}: full, incr or diff; {@code annotation.KEY}: annotations), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
  * {@code drill} ({@code set}: a label, latest or random, {@code target-time}: an ISO-8601 time or latest),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
@@ -45,6 +45,8 @@ public final class DaemonJobs {
     public static final String VERIFY = "verify";
     public static final String EXPIRE = "expire";
     public static final String DRILL = DrillJob.KIND;
+    /** Backup parameters {@code annotation.KEY} become the backup's annotations (as {@code --annotation KEY=VALUE}). */
+    static final String ANNOTATION = "annotation.";
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -67,11 +69,20 @@ public final class DaemonJobs {
             Metrics metrics, Clock clock) {
         DaemonJobs jobs = new DaemonJobs(runner);
         jobs.register(BACKUP, p -> {
-            Params.only(BACKUP, p, "type");
+            Map<String, String> annotations = new java.util.LinkedHashMap<>();
+            Map<String, String> rest = new java.util.HashMap<>();
+            p.forEach((k, v) -> {
+                if (k.startsWith(ANNOTATION)) {
+                    annotations.put(annotationKey(k.substring(ANNOTATION.length())), v);
+                } else {
+                    rest.put(k, v);
+                }
+            });
+            Params.only(BACKUP, rest, "type");
             BackupType type = backupType(p.getOrDefault("type", "incr"));
             Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), components.postgres(),
                     config.postgres().dataDirectory(), config.backup(), clock, metrics);
-            return new BackupJob(backup, new Backup.Request(type, Map.of()));
+            return new BackupJob(backup, new Backup.Request(type, annotations));
         });
         jobs.register(VERIFY, p -> {
             Params.only(VERIFY, p, "set", "full");
@@ -189,6 +200,14 @@ public final class DaemonJobs {
             repositoryChanged.run();
         }
         return outcome;
+    }
+
+    private static String annotationKey(String key) {
+        if (key.isEmpty() || key.contains("=")) {
+            throw new PgwardenException(ErrorCode.USAGE, "parameter '" + ANNOTATION + key + "' of job kind '" + BACKUP
+                    + "' needs a key after '" + ANNOTATION + "' without '='");
+        }
+        return key;
     }
 
     private static BackupType backupType(String type) {
