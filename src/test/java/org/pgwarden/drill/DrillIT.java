@@ -49,6 +49,7 @@ class DrillIT {
                 drill:
                   scratch-directory: %s
                   timeout: 5m
+                  amcheck-heapallindexed: true
                   row-count-floors:
                     - database: postgres
                       table: public.items
@@ -117,7 +118,8 @@ class DrillIT {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("✔ drill passed").contains("recovery to latest")
-                .contains("✔ amcheck:postgres: ").contains("✔ row-count:postgres.public.items: ")
+                .contains("✔ amcheck:postgres: ").contains("(bt_index_check, heapallindexed)")
+                .contains("✔ row-count:postgres.public.items: ")
                 .contains("✔ sql:replayed-after-backup: returned '50'")
                 .contains("RTO objective 600.0s: met").contains("RPO objective 3600.0s: met");
         JsonNode report = lastReport();

@@ -59,7 +59,7 @@ class DrillTest {
     }
 
     private DrillConfig config(Duration timeout, Optional<Duration> rto) {
-        return new DrillConfig(dir.resolve("scratch"), timeout, List.of(), List.of(), List.of(), rto, Optional.empty(), 100);
+        return new DrillConfig(dir.resolve("scratch"), timeout, List.of(), List.of(), List.of(), rto, Optional.empty(), 100, false);
     }
 
     private Drill.Plan givenPlan(long bytes) {
