@@ -98,7 +98,22 @@ public enum ErrorCode {
     /** A drill restored and started the copy, but one of its checks (amcheck, row counts, SQL) failed. */
     DRILL_CHECK_FAILED("PGW101", ExitCode.FAILED, false),
     /** A drill passed but took longer than the RTO objective or reached a point older than the RPO objective. */
-    DRILL_OBJECTIVE_BREACHED("PGW102", ExitCode.FAILED, false);
+    DRILL_OBJECTIVE_BREACHED("PGW102", ExitCode.FAILED, false),
+
+    /**
+     * An audit-retention table cannot be worked on as configured: it does not exist, lacks the
+     * timestamp column, has no primary key and no {@code key-columns}, or is not range-partitioned
+     * on the timestamp column in partitions mode.
+     */
+    AUDIT_TABLE_INVALID("PGW120", ExitCode.USAGE, false),
+    /** An audit archive read back from the repository does not hold the rows it was written with; nothing was deleted. */
+    AUDIT_ARCHIVE_MISMATCH("PGW121", ExitCode.INTEGRITY, false),
+    /** An audit archive could not be stored or read back; nothing of that batch was deleted. */
+    AUDIT_ARCHIVE_FAILED("PGW122", ExitCode.DEPENDENCY, true),
+    /** A delete would have removed other rows than the batch archived; it was rolled back. */
+    AUDIT_DELETE_MISMATCH("PGW123", ExitCode.FAILED, false),
+    /** {@code retention restore} found no archived rows of the table in the asked time range. */
+    AUDIT_NOTHING_ARCHIVED("PGW124", ExitCode.FAILED, false);
 
     private final String id;
     private final int exitCode;

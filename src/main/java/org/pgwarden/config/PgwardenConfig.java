@@ -21,7 +21,8 @@ public record PgwardenConfig(
         WalConfig wal,
         Optional<ControlDatabaseConfig> controlDatabase,
         RetentionConfig retention,
-        DrillConfig drill) {
+        DrillConfig drill,
+        AuditRetentionConfig auditRetention) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -45,7 +46,8 @@ public record PgwardenConfig(
                 WalConfig.bind(root.section("wal")),
                 ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")),
                 RetentionConfig.bind(root.section("retention")),
-                DrillConfig.bind(root.section("drill")));
+                DrillConfig.bind(root.section("drill")),
+                AuditRetentionConfig.bind(root.section("audit-retention")));
         root.done();
         return c;
     }
