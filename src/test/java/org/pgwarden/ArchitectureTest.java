@@ -76,7 +76,8 @@ class ArchitectureTest {
         "metrics | common",
         "job     | common,metrics",
         "retention | common,storage,crypto,codec,pg,repo,job,metrics",
-        "drill     | common,config,storage,crypto,codec,pg,repo,job,metrics"})
+        "drill     | common,config,storage,crypto,codec,pg,repo,job,metrics",
+        "audit     | common,config,storage,crypto,codec,pg,repo,job,metrics"})
     void corePackagesUseOnlyWhatTheDesignAllows(String pkg, String allowed) {
         java.util.List<String> ours = new java.util.ArrayList<>();
         ours.add("org.pgwarden." + pkg.trim() + "..");

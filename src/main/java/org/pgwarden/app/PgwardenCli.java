@@ -77,6 +77,8 @@ public final class PgwardenCli {
                         .addSubcommand(new TriggerCommand.Drill(this)))
                 .addSubcommand(new JobsCommand(this))
                 .addSubcommand(new ExpireCommand(this))
+                .addSubcommand(new CommandLine(new RetentionCommand(this))
+                        .addSubcommand(new RetentionCommand.Restore(this)))
                 .addSubcommand(new WalPushCommand(this))
                 .addSubcommand(new WalFetchCommand(this))
                 .addSubcommand(new RekeyCommand(this))

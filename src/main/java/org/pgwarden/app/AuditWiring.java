@@ -1,0 +1,49 @@
+package org.pgwarden.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.pgwarden.audit.AuditRetention;
+import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds audit retention from the configuration, the repository and PostgreSQL. */
+final class AuditWiring {
+    private static final Logger log = LoggerFactory.getLogger(AuditWiring.class);
+
+    /**
+     * Test-only JVM system property, never set by the configuration, the launcher or the unit file:
+     * when it names a file, a run creates that file once an archive is stored and verified and then
+     * waits, before deleting that archive's rows, so a crash test can kill the process exactly there.
+     */
+    static final String HALT_AFTER_ARCHIVE = "pgwarden.test.audit-halt-after-archive";
+
+    private AuditWiring() {
+    }
+
+    static AuditRetention retention(PgwardenConfig config, Components components, RepositoryAccess repo,
+            Metrics metrics) {
+        return new AuditRetention(config.auditRetention(), components.postgres(), repo.store(), repo.objects(), metrics,
+                checkpoint());
+    }
+
+    private static AuditRetention.Checkpoint checkpoint() {
+        String marker = System.getProperty(HALT_AFTER_ARCHIVE);
+        if (marker == null || marker.isBlank()) {
+            return AuditRetention.Checkpoint.NONE;
+        }
+        return (table, point) -> {
+            log.warn("halting after an archive of {} for a crash test ({})", table, HALT_AFTER_ARCHIVE);
+            try {
+                Files.writeString(Path.of(marker), table + " " + point + "\n");
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+}

@@ -1,0 +1,524 @@
+package org.pgwarden.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.pgwarden.adapter.fs.FilesystemObjectStore;
+import org.pgwarden.adapter.jdbc.JdbcPgCluster;
+import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.PgwardenException;
+import org.pgwarden.config.ConfigLoader;
+import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.job.JobContext;
+import org.pgwarden.metrics.MeterNames;
+import org.pgwarden.metrics.Metrics;
+import org.pgwarden.repo.RepositoryLayout;
+import org.pgwarden.storage.Capabilities;
+import org.pgwarden.storage.ObjectInfo;
+import org.pgwarden.storage.ObjectKey;
+import org.pgwarden.storage.ObjectStore;
+import org.pgwarden.testing.BackupSetup;
+import org.pgwarden.testing.CliRun;
+import org.pgwarden.testing.Distribution;
+import org.pgwarden.testing.RecordingMetrics;
+
+/**
+ * Audit retention against a real server and a filesystem repository, through the real CLI: an
+ * {@code audit_events}-style table (correlation ids, JSONB metadata, text with commas, quotes and
+ * newlines) in batches and a monthly-partitioned {@code audit_log} lose exactly their rows older
+ * than the cutoff, which {@code retention restore} brings back row for row; a legal hold touches
+ * nothing; an unreachable repository deletes nothing; a process killed (SIGKILL) after an archive
+ * was stored but before its delete, or between batches, is finished by the next run with no row
+ * lost or counted twice; and a concurrent writer and reader are never held up by a run.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuditRetentionIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    private static BackupSetup setup;
+    /** The same configuration without pauses, for reruns after a kill. */
+    private static Path quickConfig;
+
+    @BeforeAll
+    static void start() throws Exception {
+        setup = BackupSetup.start(dir, Map.of(), """
+                audit-retention:
+                  tables:
+                    - database: postgres
+                      table: public.audit_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 700
+                      pause-between-batches: 0s
+                    - database: postgres
+                      table: public.audit_log
+                      timestamp-column: logged_at
+                      keep: 60d
+                      mode: partitions
+                    - database: postgres
+                      table: public.held_events
+                      timestamp-column: created_at
+                      keep: 1d
+                      legal-hold: true
+                    - database: postgres
+                      table: public.crash_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 500
+                      pause-between-batches: 10m
+                    - database: postgres
+                      table: public.busy_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 1000
+                      pause-between-batches: 0s
+                      lock-timeout: 2s
+                """);
+        String yaml = Files.readString(setup.config());
+        quickConfig = dir.resolve("quick.yaml");
+        Files.writeString(quickConfig, yaml.replace("pause-between-batches: 10m", "pause-between-batches: 0s"));
+        assertThat(setup.cli("stanza-create").exitCode()).isZero();
+        setup.pg().sql(events("audit_events", 2000, 1000),
+                events("held_events", 50, 50),
+                events("crash_events", 1500, 100),
+                events("busy_events", 20000, 100),
+                """
+                CREATE TABLE audit_log (id bigint NOT NULL, logged_at timestamptz NOT NULL, source text,
+                    payload jsonb, PRIMARY KEY (id, logged_at)) PARTITION BY RANGE (logged_at)""",
+                """
+                DO $$
+                DECLARE m timestamptz;
+                BEGIN
+                  FOR i IN 0..6 LOOP
+                    m := date_trunc('month', now()) - make_interval(months => 6 - i);
+                    EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
+                        'audit_log_' || to_char(m, 'YYYY_MM'), m, m + interval '1 month');
+                  END LOOP;
+                END $$""",
+                "CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT",
+                """
+                INSERT INTO audit_log SELECT g, now() - make_interval(hours => g), 'svc-' || (g % 7),
+                    jsonb_build_object('n', g, 'msg', 'a "quoted", comma' || chr(10) || 'newline')
+                FROM generate_series(1, 24 * 150) g""",
+                // one row beyond every range partition: the default partition is never dropped
+                "INSERT INTO audit_log VALUES (999999, '1999-01-01T00:00:00Z', 'ancient', '{}')",
+                "CREATE TABLE audit_log_before AS SELECT * FROM audit_log",
+                "CREATE TABLE audit_events_before AS SELECT * FROM audit_events",
+                "CREATE TABLE crash_events_before AS SELECT * FROM crash_events");
+    }
+
+    /**
+     * {@code old} rows 44 to 100 days old (ids first, in time order) and {@code recent} rows 2 to 20
+     * days old, none near a 30-day cutoff, with the awkward text a CSV archive must round-trip.
+     */
+    private static String events(String table, int old, int recent) {
+        return """
+                CREATE TABLE %1$s (id bigint PRIMARY KEY, created_at timestamptz NOT NULL,
+                    correlation_id uuid NOT NULL, actor text, action text, metadata jsonb);
+                INSERT INTO %1$s SELECT g,
+                    CASE WHEN g <= %2$d THEN now() - interval '100 days' + g * (interval '56 days' / %2$d)
+                         ELSE now() - interval '20 days' + (g - %2$d) * (interval '18 days' / %3$d) END,
+                    md5(g::text)::uuid, 'user "' || g || '", of team ' || (g %% 5), CASE WHEN g %% 3 = 0 THEN NULL
+                    ELSE 'login' END,
+                    jsonb_build_object('ip', '10.0.' || (g %% 250) || '.1', 'note', 'multi' || chr(10) || 'line, "q"',
+                        'tags', jsonb_build_array(g, 'x'))
+                FROM generate_series(1, %2$d + %3$d) g""".formatted(table, old, recent);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (setup != null) {
+            setup.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void dryRunCountsWithoutChangingAnything() throws Exception {
+        CliRun r = setup.cli("retention", "--dry-run", "--output", "json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        JsonNode doc = JSON.readTree(r.out());
+        JsonNode events = table(doc, "public.audit_events");
+        assertThat(events.get("rows").asLong()).isEqualTo(2000);
+        assertThat(events.get("estimatedArchiveBytes").asLong()).isPositive();
+        JsonNode log = table(doc, "public.audit_log");
+        long expectedDropped = setup.pg().queryLong("SELECT count(*) FROM audit_log WHERE logged_at < date_trunc('month',"
+                + " now() - interval '60 days') AND logged_at >= date_trunc('month', now()) - interval '6 months'");
+        assertThat(log.get("rows").asLong()).isEqualTo(expectedDropped);
+        assertThat(log.get("partitions")).isNotEmpty();
+        assertThat(log.get("partitions").toString()).doesNotContain("audit_log_default");
+        assertThat(table(doc, "public.held_events").get("legalHold").asBoolean()).isTrue();
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM audit_events")).isEqualTo(3000);
+
+        CliRun text = setup.cli("retention", "--dry-run", "--table", "public.audit_events");
+        assertThat(text.out()).contains("public.audit_events (database postgres, batches): cutoff ")
+                .contains("would remove 2000 rows");
+    }
+
+    @Test
+    @Order(2)
+    void batchesArchiveThenDeleteExactlyTheOldRowsAndRestoreBringsThemBack() throws Exception {
+        String recentBefore = digest("audit_events", "created_at >= now() - interval '30 days'");
+        CliRun r = setup.cli("retention", "--table", "public.audit_events", "--output", "json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        JsonNode t = table(JSON.readTree(r.out()), "public.audit_events");
+        assertThat(t.get("outcome").asText()).isEqualTo("completed");
+        assertThat(t.get("rowsDeleted").asLong()).isEqualTo(2000);
+        assertThat(t.get("rowsArchived").asLong()).isEqualTo(2000);
+        assertThat(t.get("batches").asInt()).isEqualTo(3);
+
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM audit_events WHERE created_at < now() - interval '30 days'"))
+                .isZero();
+        assertThat(digest("audit_events", "created_at >= now() - interval '30 days'")).isEqualTo(recentBefore);
+        List<ArchiveManifest> manifests = manifests("public.audit_events");
+        assertThat(manifests).hasSize(3).allMatch(m -> m.state() == ArchiveManifest.State.DELETED);
+        assertThat(manifests.stream().mapToLong(ArchiveManifest::rows).sum()).isEqualTo(2000);
+
+        CliRun restore = setup.cli("retention", "restore", "--table", "public.audit_events", "--from",
+                "2000-01-01T00:00:00Z", "--to", Instant.now().toString(), "--into", "public.audit_events_restored");
+        assertThat(restore.exitCode()).as(restore.all()).isZero();
+        assertThat(restore.out()).contains("restored 2000 rows of public.audit_events from 3 archive(s)");
+        assertSameRows("audit_events_before WHERE id <= 2000", "audit_events_restored");
+
+        CliRun none = setup.cli("retention", "restore", "--table", "public.audit_events", "--from",
+                "2001-01-01T00:00:00Z", "--to", "2001-02-01T00:00:00Z");
+        assertThat(none.exitCode()).isEqualTo(ErrorCode.AUDIT_NOTHING_ARCHIVED.exitCode());
+        assertThat(none.err()).contains("[PGW124]");
+
+        CliRun again = setup.cli("retention", "--table", "public.audit_events", "--output", "json");
+        assertThat(table(JSON.readTree(again.out()), "public.audit_events").get("rowsDeleted").asLong()).isZero();
+    }
+
+    @Test
+    @Order(3)
+    void partitionsOlderThanTheCutoffAreArchivedDetachedAndDroppedButNeverTheDefault() throws Exception {
+        List<String> before = partitions();
+        long expectedGone = setup.pg().queryLong("SELECT count(*) FROM audit_log WHERE logged_at < date_trunc('month',"
+                + " now() - interval '60 days') AND logged_at >= date_trunc('month', now()) - interval '6 months'");
+        CliRun r = setup.cli("retention", "--table", "public.audit_log", "--output", "json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        JsonNode t = table(JSON.readTree(r.out()), "public.audit_log");
+        assertThat(t.get("rowsDeleted").asLong()).isEqualTo(expectedGone);
+        assertThat(t.get("partitionsDropped").asInt()).isPositive();
+
+        List<String> after = partitions();
+        assertThat(after).contains("audit_log_default").hasSize(before.size() - t.get("partitionsDropped").asInt());
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname ~ '^audit_log_[0-9]'"))
+                .isEqualTo(after.size() - 1);
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM audit_log WHERE id = 999999")).isEqualTo(1);
+        String where = "logged_at >= date_trunc('month', now() - interval '60 days')";
+        assertThat(digest("audit_log", where)).isEqualTo(digest("audit_log_before", where));
+
+        CliRun restore = setup.cli("retention", "restore", "--table", "public.audit_log", "--from",
+                "2000-01-01T00:00:00Z", "--to", Instant.now().toString(), "--into", "public.audit_log_restored");
+        assertThat(restore.exitCode()).as(restore.all()).isZero();
+        assertSameRows("audit_log_before WHERE logged_at < date_trunc('month', now() - interval '60 days') AND id <>"
+                + " 999999", "audit_log_restored");
+    }
+
+    @Test
+    @Order(4)
+    void aLegalHoldTouchesNothing() throws Exception {
+        String before = digest("held_events", "true");
+        CliRun r = setup.cli("retention", "--table", "public.held_events", "--output", "json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(table(JSON.readTree(r.out()), "public.held_events").get("outcome").asText()).isEqualTo("held");
+        assertThat(digest("held_events", "true")).isEqualTo(before);
+        assertThat(manifests("public.held_events")).isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void anUnreachableRepositoryDeletesNothingAndSaysWhichTableAndRepository() throws Exception {
+        PgwardenConfig config = new ConfigLoader(expr -> Optional.empty()).load(setup.config()).config();
+        RecordingMetrics metrics = new RecordingMetrics();
+        BackupSetup.Repository repo = setup.open();
+        ObjectStore down = new Unreachable(repo.store());
+        long before = setup.pg().queryLong("SELECT count(*) FROM crash_events");
+        try (JdbcPgCluster pg = new JdbcPgCluster(config.postgres(), Map.of(), Metrics.noop())) {
+            AuditRetention retention = new AuditRetention(config.auditRetention(), pg, down,
+                    new org.pgwarden.repo.SealedObjects(down, "test", repo.keyring(), org.pgwarden.codec.Codec.zstd(1)),
+                    metrics, AuditRetention.Checkpoint.NONE);
+            assertThatThrownBy(() -> retention.run(Optional.of("public.crash_events"),
+                    JobContext.standalone("r1", AuditRetentionJob.KIND, Clock.systemUTC())))
+                    .isInstanceOfSatisfying(PgwardenException.class, e -> {
+                        assertThat(e.errorCode()).isEqualTo(ErrorCode.AUDIT_ARCHIVE_FAILED);
+                        assertThat(e.getMessage()).contains("table 'public.crash_events'")
+                                .contains("unable to store the archive")
+                                .contains("repository '" + down.describe() + "'").contains("PGW030");
+                    });
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM crash_events")).isEqualTo(before);
+        assertThat(metrics.counter(MeterNames.AUDIT_RUNS, "table", "public.crash_events", "outcome", "failed"))
+                .isEqualTo(1.0);
+        assertThat(metrics.counter(MeterNames.AUDIT_ROWS_DELETED, "table", "public.crash_events")).isZero();
+    }
+
+    @Test
+    @Order(6)
+    void aProcessKilledAfterTheUploadAndBeforeTheDeleteLosesAndDuplicatesNothing() throws Exception {
+        Path marker = dir.resolve("halted");
+        try (Distribution d = Distribution.start(Map.of("PGWARDEN_JAVA_OPTS",
+                "-Dpgwarden.test.audit-halt-after-archive=" + marker), List.of("--config", setup.config().toString(),
+                "retention", "--table", "public.crash_events"))) {
+            awaitFile(marker, d);
+            ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            d.waitFor(Duration.ofSeconds(30));
+        }
+        List<ArchiveManifest> afterKill = manifests("public.crash_events");
+        assertThat(afterKill).hasSize(1).allMatch(m -> m.state() == ArchiveManifest.State.ARCHIVED);
+        assertThat(afterKill.get(0).rows()).isEqualTo(500);
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM crash_events")).isEqualTo(1600);
+
+        CliRun rerun = CliRun.run("--config", quickConfig.toString(), "retention", "--table", "public.crash_events",
+                "--output", "json");
+        assertThat(rerun.exitCode()).as(rerun.all()).isZero();
+        JsonNode t = table(JSON.readTree(rerun.out()), "public.crash_events");
+        assertThat(t.get("reconciled").asInt()).isEqualTo(1);
+        assertThat(t.get("rowsDeleted").asLong()).isEqualTo(1500);
+        assertCrashEventsFinished();
+    }
+
+    @Test
+    @Order(7)
+    void aProcessKilledBetweenBatchesLosesAndDuplicatesNothing() throws Exception {
+        // Start again from the original rows.
+        setup.pg().sql("TRUNCATE crash_events", "INSERT INTO crash_events SELECT * FROM crash_events_before");
+        BackupSetup.Repository repo = setup.open();
+        try (Stream<ObjectInfo> s = repo.store().list(RepositoryLayout.auditTablePrefix("postgres", "public.crash_events"))) {
+            repo.store().delete(s.map(ObjectInfo::key).toList());
+        }
+        try (Distribution d = Distribution.start(Map.of(), List.of("--config", setup.config().toString(),
+                "retention", "--table", "public.crash_events"))) {
+            // The first batch is deleted and recorded; the run now pauses 10 minutes before the next.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (manifests("public.crash_events").stream().noneMatch(m -> m.state() == ArchiveManifest.State.DELETED)) {
+                assertThat(System.nanoTime()).as(d.transcript()).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            d.waitFor(Duration.ofSeconds(30));
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM crash_events")).isEqualTo(1100);
+        CliRun rerun = CliRun.run("--config", quickConfig.toString(), "retention", "--table", "public.crash_events",
+                "--output", "json");
+        assertThat(rerun.exitCode()).as(rerun.all()).isZero();
+        assertThat(table(JSON.readTree(rerun.out()), "public.crash_events").get("rowsDeleted").asLong()).isEqualTo(1000);
+        assertCrashEventsFinished();
+    }
+
+    @Test
+    @Order(8)
+    void aConcurrentWriterAndReaderAreNeverBlockedLongerThanTheLockTimeout() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong writerMax = new AtomicLong();
+        AtomicLong readerMax = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        AtomicLong reads = new AtomicLong();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread writer = new Thread(() -> loop(running, writerMax, writes, failures,
+                "INSERT INTO busy_events VALUES (nextval('busy_ids'), now(), gen_random_uuid(), 'w', 'write', '{}')"));
+        Thread reader = new Thread(() -> loop(running, readerMax, reads, failures,
+                "SELECT count(*), max(created_at) FROM busy_events"));
+        setup.pg().sql("CREATE SEQUENCE busy_ids START 1000000");
+        writer.start();
+        reader.start();
+        long t0 = System.nanoTime();
+        CliRun r;
+        try {
+            r = setup.cli("retention", "--table", "public.busy_events", "--output", "json");
+        } finally {
+            running.set(false);
+            writer.join();
+            reader.join();
+        }
+        long runMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(failures).isEmpty();
+        assertThat(table(JSON.readTree(r.out()), "public.busy_events").get("rowsDeleted").asLong()).isEqualTo(20000);
+        System.out.printf("audit retention of 20000 rows in %d ms; concurrent writer: %d inserts, slowest %d ms;"
+                + " concurrent reader: %d scans, slowest %d ms%n", runMillis, writes.get(), writerMax.get(), reads.get(),
+                readerMax.get());
+        assertThat(writes.get()).isPositive();
+        assertThat(reads.get()).isPositive();
+        assertThat(writerMax.get()).isLessThan(2000);
+        assertThat(readerMax.get()).isLessThan(2000);
+    }
+
+    private static void loop(AtomicBoolean running, AtomicLong max, AtomicLong count, List<Throwable> failures,
+            String sql) {
+        try (Connection c = setup.pg().connect(); Statement s = c.createStatement()) {
+            while (running.get()) {
+                long t = System.nanoTime();
+                s.execute(sql);
+                max.accumulateAndGet((System.nanoTime() - t) / 1_000_000, Math::max);
+                count.incrementAndGet();
+            }
+        } catch (Exception e) {
+            failures.add(e);
+        }
+    }
+
+    private static void assertCrashEventsFinished() throws Exception {
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM crash_events")).isEqualTo(100);
+        List<ArchiveManifest> done = manifests("public.crash_events").stream()
+                .filter(m -> m.state() == ArchiveManifest.State.DELETED).toList();
+        assertThat(done.stream().mapToLong(ArchiveManifest::rows).sum()).isEqualTo(1500);
+        assertThat(manifests("public.crash_events")).noneMatch(m -> m.state() == ArchiveManifest.State.ARCHIVED);
+        setup.pg().sql("DROP TABLE IF EXISTS crash_events_restored");
+        CliRun restore = setup.cli("retention", "restore", "--table", "public.crash_events", "--from",
+                "2000-01-01T00:00:00Z", "--to", Instant.now().toString(), "--into", "public.crash_events_restored");
+        assertThat(restore.exitCode()).as(restore.all()).isZero();
+        // A primary key on the restored copy: a row archived twice would fail here or be counted below.
+        setup.pg().sql("ALTER TABLE crash_events_restored ADD PRIMARY KEY (id)");
+        assertSameRows("crash_events_before WHERE id <= 1500", "crash_events_restored");
+    }
+
+    private static void awaitFile(Path marker, Distribution d) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(marker)) {
+            assertThat(System.nanoTime()).as(d.transcript()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static JsonNode table(JsonNode doc, String name) {
+        for (JsonNode t : doc.get("tables")) {
+            if (t.get("table").asText().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no table " + name + " in " + doc);
+    }
+
+    private static List<ArchiveManifest> manifests(String table) throws Exception {
+        BackupSetup.Repository repo = setup.open();
+        List<ArchiveManifest> out = new ArrayList<>();
+        try (Stream<ObjectInfo> s = repo.store().list(RepositoryLayout.auditTablePrefix("postgres", table))) {
+            for (ObjectInfo o : s.toList()) {
+                if (RepositoryLayout.isAuditManifest(o.key())) {
+                    try (InputStream in = repo.objects().open(o.key())) {
+                        out.add(ArchiveManifest.parse(in.readAllBytes(), o.key().value()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> partitions() {
+        List<String> out = new ArrayList<>();
+        try (Connection c = setup.pg().connect(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        + " WHERE i.inhparent = 'audit_log'::regclass ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    /** An order-independent digest of every column of the selected rows. */
+    private static String digest(String table, String where) {
+        return setup.pg().queryString("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY"
+                + " t::text)), '') FROM " + table + " t WHERE " + where);
+    }
+
+    /** Both selections hold the same rows, every column equal, and the same number of them. */
+    private static void assertSameRows(String expected, String actual) {
+        long n = setup.pg().queryLong("SELECT count(*) FROM " + expected);
+        assertThat(n).isPositive();
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM " + actual)).isEqualTo(n);
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM ((SELECT * FROM " + expected + ") EXCEPT ALL (SELECT *"
+                + " FROM " + actual + ")) d")).isZero();
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM ((SELECT * FROM " + actual + ") EXCEPT ALL (SELECT *"
+                + " FROM " + expected + ")) d")).isZero();
+    }
+
+    /** A repository that cannot be written or read: every transfer fails as a dead endpoint does. */
+    private record Unreachable(ObjectStore delegate) implements ObjectStore {
+        private PgwardenException down() {
+            return new PgwardenException(ErrorCode.REPO_UNREACHABLE, "connection refused by '" + describe() + "'");
+        }
+
+        @Override
+        public String describe() {
+            return "s3://unreachable-bucket/audit-test";
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return delegate.capabilities();
+        }
+
+        @Override
+        public ObjectInfo put(ObjectKey key, InputStream data) {
+            throw down();
+        }
+
+        @Override
+        public ObjectInfo create(ObjectKey key, InputStream data) {
+            throw down();
+        }
+
+        @Override
+        public InputStream get(ObjectKey key) {
+            throw down();
+        }
+
+        @Override
+        public InputStream get(ObjectKey key, long offset, long length) {
+            throw down();
+        }
+
+        @Override
+        public Optional<ObjectInfo> stat(ObjectKey key) {
+            throw down();
+        }
+
+        /** Listing still answers (from a cache, say): the failure comes when the archive is uploaded. */
+        @Override
+        public Stream<ObjectInfo> list(String prefix) {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public void delete(Collection<ObjectKey> keys) {
+            throw down();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
