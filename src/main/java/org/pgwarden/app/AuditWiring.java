@@ -3,7 +3,12 @@ package org.pgwarden.app;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import org.pgwarden.audit.AuditRetention;
+import org.pgwarden.audit.AuditRetentionJob;
+import org.pgwarden.config.AuditRetentionConfig;
+import org.pgwarden.job.JobTrigger;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.metrics.Metrics;
 import org.slf4j.Logger;
@@ -27,6 +32,27 @@ final class AuditWiring {
             Metrics metrics) {
         return new AuditRetention(config.auditRetention(), components.postgres(), repo.store(), repo.objects(), metrics,
                 checkpoint());
+    }
+
+    /** Tables with a {@code schedule}. */
+    static int scheduledTables(PgwardenConfig config) {
+        return (int) config.auditRetention().tables().stream().filter(t -> t.schedule().isPresent()).count();
+    }
+
+    /**
+     * Schedules each table that has a {@code schedule} under its own key
+     * ({@code audit-retention:<schema.table>}, also the {@code kind} of its next-fire gauge) and
+     * exports every table's keep period. A due run whose table is still being worked on is
+     * skipped (a metric and a log line), never queued behind it.
+     */
+    static void schedule(PgwardenConfig config, DaemonJobs jobs, ScheduledRuns runs, Components components,
+            RepositoryAccess repo, Metrics metrics) {
+        for (AuditRetentionConfig.Table t : config.auditRetention().tables()) {
+            t.schedule().ifPresent(cron -> runs.schedule(AuditRetentionJob.KIND + ":" + t.table(), cron,
+                    () -> jobs.run(jobs.create(AuditRetentionJob.KIND, Map.of("table", t.table())),
+                            JobTrigger.SCHEDULE, Duration.ZERO)));
+        }
+        retention(config, components, repo, metrics).publishKeepPeriods();
     }
 
     private static AuditRetention.Checkpoint checkpoint() {

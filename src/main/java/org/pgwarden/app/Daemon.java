@@ -155,7 +155,8 @@ public final class Daemon implements AutoCloseable {
 
         // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
         // holds its thread, and must not delay the health check or another kind's fire.
-        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()));
+        int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()
+                + AuditWiring.scheduledTables(config)));
         scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
         scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repository.store(),
                 repository.objects());
@@ -166,6 +167,7 @@ public final class Daemon implements AutoCloseable {
         }
         Instant scheduledAt = clock.instant();
         scheduledRuns.scheduleConfigured();
+        AuditWiring.schedule(config, jobs, scheduledRuns, components, repository, metrics);
         scheduler.start();
         scheduledRuns.refreshNextFires();
         scheduledRuns.publishBackupAgeLimits(clock.instant());

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.pgwarden.audit.AuditRetentionJob;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.backup.BackupJob;
 import org.pgwarden.common.ErrorCode;
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * after what. Kinds: {@code backup} ({@code type}: full, incr or diff; {@code annotation.KEY}: annotations), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
  * {@code drill} ({@code set}: a label, latest or random, {@code target-time}: an ISO-8601 time or latest),
+ * {@code audit-retention} ({@code table}: one configured {@code schema.table}; default every table),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -47,6 +49,7 @@ public final class DaemonJobs {
     public static final String DRILL = DrillJob.KIND;
     /** Backup parameters {@code annotation.KEY} become the backup's annotations (as {@code --annotation KEY=VALUE}). */
     static final String ANNOTATION = "annotation.";
+    public static final String AUDIT_RETENTION = AuditRetentionJob.KIND;
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -107,6 +110,11 @@ public final class DaemonJobs {
             }
             // The daemon's drills take WAL from what they staged; no configuration file path is needed.
             return new DrillJob(DrillWiring.drill(config, Optional.empty(), repo, clock, metrics), set, time);
+        });
+        jobs.register(AUDIT_RETENTION, p -> {
+            Params.only(AUDIT_RETENTION, p, "table");
+            return new AuditRetentionJob(AuditWiring.retention(config, components, repo, metrics),
+                    Optional.ofNullable(p.get("table")));
         });
         if (config.retention().expireAfterBackup()) {
             jobs.runAfterEachBackup(EXPIRE);

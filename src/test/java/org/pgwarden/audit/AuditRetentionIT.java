@@ -373,6 +373,59 @@ class AuditRetentionIT {
         assertThat(readerMax.get()).isLessThan(2000);
     }
 
+    @Test
+    @Order(9)
+    void theDaemonRunsEachTableOnItsScheduleAndExportsItsMetrics() throws Exception {
+        setup.pg().sql(events("sched_events", 300, 20));
+        Path file = dir.resolve("daemon.yaml");
+        Files.writeString(file, Files.readString(setup.config()).replace("  tables:\n", """
+                  tables:
+                    - database: postgres
+                      table: public.sched_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 0s
+                      schedule: "* * * * * ?"
+                """) + """
+                admin:
+                  listen: 127.0.0.1:0
+                daemon:
+                  shutdown-grace: 5s
+                  stop-file: %s
+                """.formatted(dir.resolve("pgwarden.stop")));
+        PgwardenConfig config = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator()).load(file)
+                .config();
+        org.pgwarden.adapter.micrometer.MicrometerMetrics metrics =
+                new org.pgwarden.adapter.micrometer.MicrometerMetrics(config.stanza(), false);
+        try (org.pgwarden.app.Daemon d = new org.pgwarden.app.Daemon(config,
+                org.pgwarden.app.Components.open(config, Map.of(), metrics), metrics, Clock.systemUTC(),
+                new org.pgwarden.adapter.systemd.SystemdNotifier(Map.of()))) {
+            d.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (setup.pg().queryLong("SELECT count(*) FROM sched_events") > 20) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            String scrape = "";
+            while (!scrape.contains("pgwarden_audit_runs_total{outcome=\"completed\"")) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(200);
+                scrape = org.pgwarden.testing.Http.get("http://127.0.0.1:" + d.httpAddress().getPort() + "/metrics")
+                        .body();
+            }
+            assertThat(scrape).contains("pgwarden_audit_keep_seconds{stanza=\"test\",table=\"public.sched_events\"}"
+                    + " 2592000.0")
+                    .contains("pgwarden_audit_keep_seconds{stanza=\"test\",table=\"public.audit_events\"}")
+                    .contains("pgwarden_audit_rows_deleted_total{stanza=\"test\",table=\"public.sched_events\"} 300.0")
+                    .contains("pgwarden_audit_rows_archived_total{stanza=\"test\",table=\"public.sched_events\"} 300.0")
+                    .contains("pgwarden_audit_oldest_row_age_seconds{stanza=\"test\",table=\"public.sched_events\"}")
+                    .contains("pgwarden_audit_archive_bytes_total{stanza=\"test\",table=\"public.sched_events\"}")
+                    .contains("pgwarden_job_next_fire_timestamp_seconds{kind=\"audit-retention:public.sched_events\"")
+                    .containsPattern("pgwarden_job_runs_total\\{kind=\"audit-retention\",outcome=\"succeeded\"");
+        }
+    }
+
     private static void loop(AtomicBoolean running, AtomicLong max, AtomicLong count, List<Throwable> failures,
             String sql) {
         try (Connection c = setup.pg().connect(); Statement s = c.createStatement()) {
