@@ -131,6 +131,18 @@ class AuditRetentionConfigTest {
     }
 
     @Test
+    void theReadmeExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("## Audit retention");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = readme.substring(start, readme.indexOf("```", start));
+        AuditRetentionConfig c = loader.parse(MINIMAL + example, "README.md").config().auditRetention();
+        assertThat(c.tables()).extracting(Table::table).containsExactly("public.audit_events", "public.audit_log");
+        assertThat(c.table("public.audit_log").orElseThrow().mode()).isEqualTo(Mode.PARTITIONS);
+        assertThat(c.table("public.audit_events").orElseThrow().schedule()).hasValue("0 30 3 * * ?");
+    }
+
+    @Test
     void theExampleConfigurationConfiguresATable() {
         AuditRetentionConfig c = loader.load(Path.of("config/pgwarden.example.yaml")).config().auditRetention();
         assertThat(c.tables()).extracting(Table::table).containsExactly("public.audit_events");
