@@ -20,10 +20,12 @@ final class AuditWiring {
 
     /**
      * Test-only JVM system property, never set by the configuration, the launcher or the unit file:
-     * when it names a file, a run creates that file once an archive is stored and verified and then
-     * waits, before deleting that archive's rows, so a crash test can kill the process exactly there.
+     * {@code <point>:<file>} makes a run that reaches {@code point} ({@code archived}: an archive is
+     * stored and verified, its rows not yet deleted or its partition not yet detached;
+     * {@code detached}: a partition is detached, not yet dropped) create {@code file} and wait there,
+     * so a crash test can kill the process at exactly that point.
      */
-    static final String HALT_AFTER_ARCHIVE = "pgwarden.test.audit-halt-after-archive";
+    static final String HALT_AT = "pgwarden.test.audit-halt";
 
     private AuditWiring() {
     }
@@ -56,14 +58,19 @@ final class AuditWiring {
     }
 
     private static AuditRetention.Checkpoint checkpoint() {
-        String marker = System.getProperty(HALT_AFTER_ARCHIVE);
-        if (marker == null || marker.isBlank()) {
+        String spec = System.getProperty(HALT_AT);
+        if (spec == null || spec.indexOf(':') < 1) {
             return AuditRetention.Checkpoint.NONE;
         }
+        String at = spec.substring(0, spec.indexOf(':'));
+        Path marker = Path.of(spec.substring(spec.indexOf(':') + 1));
         return (table, point) -> {
-            log.warn("halting after an archive of {} for a crash test ({})", table, HALT_AFTER_ARCHIVE);
+            if (!point.equals(at)) {
+                return;
+            }
+            log.warn("halting at '{}' of {} for a crash test ({})", point, table, HALT_AT);
             try {
-                Files.writeString(Path.of(marker), table + " " + point + "\n");
+                Files.writeString(marker, table + " " + point + "\n");
                 Thread.sleep(Long.MAX_VALUE);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

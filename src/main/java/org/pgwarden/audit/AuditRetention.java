@@ -28,8 +28,9 @@ public final class AuditRetention {
     private static final Logger log = LoggerFactory.getLogger(AuditRetention.class);
 
     /**
-     * Named points of a run where a test may stop the process (after an archive is stored and
-     * verified, before its rows are deleted). The daemon and the CLI use {@link #NONE}.
+     * Named points of a run where a test may stop the process: {@code archived} (an archive is
+     * stored and verified, its rows not yet deleted or its partition not yet detached) and
+     * {@code detached} (a partition is detached, not yet dropped). Production runs use {@link #NONE}.
      */
     @FunctionalInterface
     public interface Checkpoint {

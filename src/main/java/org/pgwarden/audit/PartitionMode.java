@@ -145,6 +145,7 @@ final class PartitionMode {
         } else {
             detach(p);
         }
+        run.checkpoint.reached(run.table.table(), "detached");
         long rows = dropDetached(p, m);
         run.partitionsDropped++;
         log.info("audit-retention: {} dropped partition {} ({} rows){}", run.table.table(), p.label(), rows,

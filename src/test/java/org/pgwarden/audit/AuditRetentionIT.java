@@ -101,6 +101,24 @@ class AuditRetentionIT {
                       batch-size: 1000
                       pause-between-batches: 0s
                       lock-timeout: 2s
+                    - database: postgres
+                      table: public.crash_log
+                      timestamp-column: logged_at
+                      keep: 60d
+                      mode: partitions
+                    - database: postgres
+                      table: public.slow_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 2s
+                      max-run-time: 1s
+                    - database: postgres
+                      table: public.cancel_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 10m
                 """);
         String yaml = Files.readString(setup.config());
         quickConfig = dir.resolve("quick.yaml");
@@ -124,6 +142,25 @@ class AuditRetentionIT {
                   END LOOP;
                 END $$""",
                 "CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT",
+                events("slow_events", 1000, 10),
+                events("cancel_events", 1000, 10),
+                """
+                CREATE TABLE crash_log (id bigint NOT NULL, logged_at timestamptz NOT NULL, source text,
+                    PRIMARY KEY (id, logged_at)) PARTITION BY RANGE (logged_at)""",
+                """
+                DO $$
+                DECLARE m timestamptz;
+                BEGIN
+                  FOR i IN 0..6 LOOP
+                    m := date_trunc('month', now()) - make_interval(months => 6 - i);
+                    EXECUTE format('CREATE TABLE %I PARTITION OF crash_log FOR VALUES FROM (%L) TO (%L)',
+                        'crash_log_' || to_char(m, 'YYYY_MM'), m, m + interval '1 month');
+                  END LOOP;
+                END $$""",
+                """
+                INSERT INTO crash_log SELECT g, now() - make_interval(hours => g), 'svc-' || (g % 7)
+                FROM generate_series(1, 24 * 150) g""",
+                "CREATE TABLE crash_log_before AS SELECT * FROM crash_log",
                 """
                 INSERT INTO audit_log SELECT g, now() - make_interval(hours => g), 'svc-' || (g % 7),
                     jsonb_build_object('n', g, 'msg', 'a "quoted", comma' || chr(10) || 'newline')
@@ -287,7 +324,7 @@ class AuditRetentionIT {
     void aProcessKilledAfterTheUploadAndBeforeTheDeleteLosesAndDuplicatesNothing() throws Exception {
         Path marker = dir.resolve("halted");
         try (Distribution d = Distribution.start(Map.of("PGWARDEN_JAVA_OPTS",
-                "-Dpgwarden.test.audit-halt-after-archive=" + marker), List.of("--config", setup.config().toString(),
+                "-Dpgwarden.test.audit-halt=archived:" + marker), List.of("--config", setup.config().toString(),
                 "retention", "--table", "public.crash_events"))) {
             awaitFile(marker, d);
             ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -424,6 +461,85 @@ class AuditRetentionIT {
                     .contains("pgwarden_job_next_fire_timestamp_seconds{kind=\"audit-retention:public.sched_events\"")
                     .containsPattern("pgwarden_job_runs_total\\{kind=\"audit-retention\",outcome=\"succeeded\"");
         }
+    }
+
+    @Test
+    @Order(10)
+    void aPartitionLeftDetachedByAKilledProcessIsCheckedAndDroppedByTheNextRun() throws Exception {
+        String where = "logged_at < date_trunc('month', now() - interval '60 days')";
+        long expired = setup.pg().queryLong("SELECT count(*) FROM crash_log WHERE " + where);
+        Path marker = dir.resolve("detached");
+        try (Distribution d = Distribution.start(Map.of("PGWARDEN_JAVA_OPTS", "-Dpgwarden.test.audit-halt=detached:"
+                + marker), List.of("--config", setup.config().toString(), "retention", "--table", "public.crash_log"))) {
+            awaitFile(marker, d);
+            ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            d.waitFor(Duration.ofSeconds(30));
+        }
+        List<ArchiveManifest> afterKill = manifests("public.crash_log");
+        assertThat(afterKill).hasSize(1).allMatch(m -> m.state() == ArchiveManifest.State.ARCHIVED);
+        String detached = afterKill.get(0).partition().orElseThrow();
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM pg_inherits WHERE inhrelid = '" + detached
+                + "'::regclass")).as("detached, not dropped").isZero();
+
+        CliRun rerun = CliRun.run("--config", quickConfig.toString(), "retention", "--table", "public.crash_log",
+                "--output", "json");
+        assertThat(rerun.exitCode()).as(rerun.all()).isZero();
+        assertThat(table(JSON.readTree(rerun.out()), "public.crash_log").get("reconciled").asInt()).isEqualTo(1);
+        assertThat(setup.pg().queryString("SELECT coalesce(to_regclass('" + detached + "')::text, 'gone')"))
+                .isEqualTo("gone");
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM crash_log WHERE " + where)).isZero();
+        List<ArchiveManifest> done = manifests("public.crash_log");
+        assertThat(done).allMatch(m -> m.state() == ArchiveManifest.State.DELETED);
+        assertThat(done.stream().mapToLong(ArchiveManifest::rows).sum()).isEqualTo(expired);
+        CliRun restore = setup.cli("retention", "restore", "--table", "public.crash_log", "--from",
+                "2000-01-01T00:00:00Z", "--to", Instant.now().toString(), "--into", "public.crash_log_restored");
+        assertThat(restore.exitCode()).as(restore.all()).isZero();
+        setup.pg().sql("ALTER TABLE crash_log_restored ADD PRIMARY KEY (id, logged_at)");
+        assertSameRows("crash_log_before WHERE " + where, "crash_log_restored");
+    }
+
+    @Test
+    @Order(11)
+    void theMaximumRunTimeEndsARunBetweenBatches() throws Exception {
+        CliRun r = setup.cli("retention", "--table", "public.slow_events", "--output", "json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        JsonNode t = table(JSON.readTree(r.out()), "public.slow_events");
+        assertThat(t.get("outcome").asText()).isEqualTo("stopped");
+        assertThat(t.get("stoppedEarly").asText()).startsWith("max-run-time 1s reached");
+        assertThat(t.get("rowsDeleted").asLong()).isEqualTo(100);
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM slow_events")).isEqualTo(910);
+        assertThat(manifests("public.slow_events")).singleElement()
+                .matches(m -> m.state() == ArchiveManifest.State.DELETED && m.rows() == 100);
+    }
+
+    @Test
+    @Order(12)
+    void cancellingARunEndsItCleanlyBetweenBatches() throws Exception {
+        PgwardenConfig config = new ConfigLoader(expr -> Optional.empty()).load(setup.config()).config();
+        BackupSetup.Repository repo = setup.open();
+        org.pgwarden.job.JobRunner runner = new org.pgwarden.job.JobRunner("test", Clock.systemUTC(), Metrics.noop());
+        try (JdbcPgCluster pg = new JdbcPgCluster(config.postgres(), Map.of(), Metrics.noop())) {
+            AuditRetention retention = new AuditRetention(config.auditRetention(), pg, repo.store(), repo.objects(),
+                    Metrics.noop(), AuditRetention.Checkpoint.NONE);
+            org.pgwarden.job.JobOutcome[] outcome = new org.pgwarden.job.JobOutcome[1];
+            Thread t = new Thread(() -> outcome[0] = runner.run(new AuditRetentionJob(retention,
+                    Optional.of("public.cancel_events")), org.pgwarden.job.JobTrigger.CLI));
+            t.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (manifests("public.cancel_events").stream().noneMatch(m -> m.state() == ArchiveManifest.State.DELETED)) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            long t0 = System.nanoTime();
+            runner.cancelAll("test cancels");
+            t.join(30_000);
+            assertThat(t.isAlive()).isFalse();
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to stop").isLessThan(10_000);
+            assertThat(outcome[0].errorCode()).contains(ErrorCode.CANCELLED);
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM cancel_events")).isEqualTo(910);
+        assertThat(manifests("public.cancel_events")).singleElement()
+                .matches(m -> m.state() == ArchiveManifest.State.DELETED && m.rows() == 100);
     }
 
     private static void loop(AtomicBoolean running, AtomicLong max, AtomicLong count, List<Throwable> failures,
