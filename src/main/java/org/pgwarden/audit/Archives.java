@@ -37,6 +37,12 @@ final class Archives {
         ObjectKey key = RepositoryLayout.auditArchive(database, table, batch);
         try {
             return objects.create(key, producer);
+        } catch (PgwardenException e) {
+            if (e.errorCode() == ErrorCode.REPO_SOURCE_FAILED) {
+                // The rows could not be read (a database error): the caller reports it as such.
+                throw e;
+            }
+            throw unavailable(table, database, "store the archive '" + key + "'", e);
         } catch (RuntimeException e) {
             throw unavailable(table, database, "store the archive '" + key + "'", e);
         }

@@ -144,9 +144,17 @@ final class TableRun {
         String batch = newBatchId();
         String sql = copySql(from);
         long[] copied = new long[1];
-        SealResult sealed = archives.write(table.database(), table.table(), batch, out -> {
-            copied[0] = pg.copyOut(connection, sql, out);
-        });
+        SealResult sealed;
+        try {
+            sealed = archives.write(table.database(), table.table(), batch, out -> {
+                copied[0] = pg.copyOut(connection, sql, out);
+            });
+        } catch (PgwardenException e) {
+            if (e.errorCode() == ErrorCode.REPO_SOURCE_FAILED && e.getCause() instanceof SQLException s) {
+                throw s;
+            }
+            throw e;
+        }
         if (copied[0] != stats.rows()) {
             throw new PgwardenException(ErrorCode.AUDIT_ARCHIVE_MISMATCH, "table '" + table.table() + "': COPY wrote "
                     + copied[0] + " rows into archive batch " + batch + " but the batch holds " + stats.rows()
