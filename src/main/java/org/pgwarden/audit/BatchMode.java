@@ -48,16 +48,30 @@ final class BatchMode {
                 return;
             }
             long rows = batch();
-            if (rows < run.table.batchSize()) {
+            if (rows == LOCK_NOT_GRANTED) {
+                run.stoppedEarly = Optional.of("a row lock was not granted within lock-timeout "
+                        + org.pgwarden.common.Durations.format(run.table.lockTimeout()));
+                return;
+            }
+            if (rows != CHANGED && rows < run.table.batchSize()) {
                 return;
             }
             run.pause();
         }
     }
 
-    /** One batch; returns how many rows it removed (0: nothing older than the cutoff is left). */
+    /** {@link #batch()}: rows of the batch changed while it was archived; nothing was deleted, try again. */
+    private static final long CHANGED = -1;
+    /** {@link #batch()}: a row lock was not granted in time (a writer holds it); nothing was deleted. */
+    private static final long LOCK_NOT_GRANTED = -2;
+
+    /**
+     * One batch; returns how many rows it removed (0: nothing older than the cutoff is left), or
+     * {@link #CHANGED} / {@link #LOCK_NOT_GRANTED} when concurrent writers made it roll back.
+     */
     private long batch() throws SQLException {
         var c = run.connection;
+        ArchiveManifest m = null;
         try {
             Sql.begin(c, run.table);
             List<String> lo = null;
@@ -92,7 +106,7 @@ final class BatchMode {
             }
             String from = run.batchFrom(run.cutoff, keys, lo, hi);
             TableRun.Stats stats = run.stats(from);
-            ArchiveManifest m = run.table.archive() ? run.archive(from, stats, Optional.empty(), lo, hi) : null;
+            m = run.table.archive() ? run.archive(from, stats, Optional.empty(), lo, hi) : null;
             int deleted = Sql.update(c, "DELETE " + from);
             if (deleted != stats.rows()) {
                 throw new PgwardenException(ErrorCode.AUDIT_DELETE_MISMATCH, "table '" + run.table.table()
@@ -109,7 +123,21 @@ final class BatchMode {
             log.info("audit-retention: {} deleted {} rows (keys {} to {}){}", run.table.table(), deleted, lo, hi,
                     m == null ? " WITHOUT archive (archive: false)" : ", archived as batch " + m.batch());
             return deleted;
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            Sql.rollbackQuietly(c, e);
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            // 40001: a row of the batch was updated or deleted after the snapshot; 40P01: deadlock;
+            // 55P03: lock_timeout. The delete rolled back, so the archive holds rows still in the table.
+            if (state.equals("40001") || state.equals("40P01") || state.equals("55P03")) {
+                if (m != null) {
+                    run.superseded(m, "the delete rolled back: " + e.getMessage());
+                }
+                log.warn("audit-retention: {} batch rolled back, nothing deleted: {} (SQLSTATE {})",
+                        run.table.table(), e.getMessage(), state);
+                return state.equals("55P03") ? LOCK_NOT_GRANTED : CHANGED;
+            }
+            throw e;
+        } catch (RuntimeException e) {
             Sql.rollbackQuietly(c, e);
             throw e;
         }

@@ -119,6 +119,19 @@ class AuditRetentionIT {
                       keep: 30d
                       batch-size: 100
                       pause-between-batches: 10m
+                    - database: postgres
+                      table: public.race_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 0s
+                    - database: postgres
+                      table: public.locked_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 0s
+                      lock-timeout: 500ms
                 """);
         String yaml = Files.readString(setup.config());
         quickConfig = dir.resolve("quick.yaml");
@@ -144,6 +157,8 @@ class AuditRetentionIT {
                 "CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT",
                 events("slow_events", 1000, 10),
                 events("cancel_events", 1000, 10),
+                events("race_events", 300, 10),
+                events("locked_events", 300, 10),
                 """
                 CREATE TABLE crash_log (id bigint NOT NULL, logged_at timestamptz NOT NULL, source text,
                     PRIMARY KEY (id, logged_at)) PARTITION BY RANGE (logged_at)""",
@@ -540,6 +555,59 @@ class AuditRetentionIT {
         assertThat(setup.pg().queryLong("SELECT count(*) FROM cancel_events")).isEqualTo(910);
         assertThat(manifests("public.cancel_events")).singleElement()
                 .matches(m -> m.state() == ArchiveManifest.State.DELETED && m.rows() == 100);
+    }
+
+    @Test
+    @Order(13)
+    void aRowChangedWhileItsBatchIsArchivedIsNeverDeletedUnarchived() throws Exception {
+        PgwardenConfig config = new ConfigLoader(expr -> Optional.empty()).load(setup.config()).config();
+        BackupSetup.Repository repo = setup.open();
+        AtomicBoolean changed = new AtomicBoolean();
+        AuditRetention.Checkpoint changeRowOne = (table, point) -> {
+            if (table.equals("public.race_events") && changed.compareAndSet(false, true)) {
+                setup.pg().sql("UPDATE race_events SET action = 'changed after archive' WHERE id = 1");
+            }
+        };
+        List<AuditRetention.TableResult> results;
+        try (JdbcPgCluster pg = new JdbcPgCluster(config.postgres(), Map.of(), Metrics.noop())) {
+            results = new AuditRetention(config.auditRetention(), pg, repo.store(), repo.objects(), Metrics.noop(),
+                    changeRowOne).run(Optional.of("public.race_events"),
+                    JobContext.standalone("r2", AuditRetentionJob.KIND, Clock.systemUTC()));
+        }
+        assertThat(results.get(0).outcome()).isEqualTo("completed");
+        assertThat(results.get(0).rowsDeleted()).isEqualTo(300);
+        List<ArchiveManifest> all = manifests("public.race_events");
+        assertThat(all).filteredOn(m -> m.state() == ArchiveManifest.State.SUPERSEDED).hasSize(1);
+        assertThat(all).filteredOn(m -> m.state() == ArchiveManifest.State.DELETED)
+                .extracting(ArchiveManifest::rows).containsExactly(100L, 100L, 100L);
+        CliRun restore = setup.cli("retention", "restore", "--table", "public.race_events", "--from",
+                "2000-01-01T00:00:00Z", "--to", Instant.now().toString(), "--into", "public.race_events_restored");
+        assertThat(restore.exitCode()).as(restore.all()).isZero();
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM race_events_restored")).isEqualTo(300);
+        assertThat(setup.pg().queryString("SELECT action FROM race_events_restored WHERE id = 1"))
+                .isEqualTo("changed after archive");
+    }
+
+    @Test
+    @Order(14)
+    void aRowLockHeldByAWriterStopsTheRunAfterTheLockTimeoutWithNothingDeleted() throws Exception {
+        try (Connection writer = setup.pg().connect(); Statement s = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            s.execute("UPDATE locked_events SET action = 'held' WHERE id = 5");
+            long t0 = System.nanoTime();
+            CliRun r = setup.cli("retention", "--table", "public.locked_events", "--output", "json");
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            JsonNode t = table(JSON.readTree(r.out()), "public.locked_events");
+            assertThat(t.get("outcome").asText()).isEqualTo("stopped");
+            assertThat(t.get("stoppedEarly").asText()).isEqualTo("a row lock was not granted within lock-timeout 500ms");
+            assertThat(t.get("rowsDeleted").asLong()).isZero();
+            System.out.printf("a run meeting a held row lock stopped after %d ms (lock-timeout 500ms)%n", millis);
+            writer.commit();
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM locked_events")).isEqualTo(310);
+        assertThat(manifests("public.locked_events")).singleElement()
+                .matches(m -> m.state() == ArchiveManifest.State.SUPERSEDED);
     }
 
     private static void loop(AtomicBoolean running, AtomicLong max, AtomicLong count, List<Throwable> failures,
