@@ -132,6 +132,12 @@ class AuditRetentionIT {
                       batch-size: 100
                       pause-between-batches: 0s
                       lock-timeout: 500ms
+                    - database: postgres
+                      table: public.s3_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 200
+                      pause-between-batches: 0s
                 """);
         String yaml = Files.readString(setup.config());
         quickConfig = dir.resolve("quick.yaml");
@@ -159,6 +165,8 @@ class AuditRetentionIT {
                 events("cancel_events", 1000, 10),
                 events("race_events", 300, 10),
                 events("locked_events", 300, 10),
+                events("s3_events", 500, 10),
+                "CREATE TABLE s3_events_before AS SELECT * FROM s3_events",
                 """
                 CREATE TABLE crash_log (id bigint NOT NULL, logged_at timestamptz NOT NULL, source text,
                     PRIMARY KEY (id, logged_at)) PARTITION BY RANGE (logged_at)""",
@@ -608,6 +616,57 @@ class AuditRetentionIT {
         assertThat(setup.pg().queryLong("SELECT count(*) FROM locked_events")).isEqualTo(310);
         assertThat(manifests("public.locked_events")).singleElement()
                 .matches(m -> m.state() == ArchiveManifest.State.SUPERSEDED);
+    }
+
+    @Test
+    @Order(15)
+    void archivesThroughTheS3ProtocolAndAnUnreachableEndpointDeletesNothing() throws Exception {
+        PgwardenConfig config = new ConfigLoader(expr -> Optional.empty()).load(setup.config()).config();
+        RecordingMetrics metrics = new RecordingMetrics();
+        JobContext context = JobContext.standalone("r3", AuditRetentionJob.KIND, Clock.systemUTC());
+        try (JdbcPgCluster pg = new JdbcPgCluster(config.postgres(), Map.of(), Metrics.noop());
+                org.pgwarden.crypto.LocalKeyFileWrapper key = org.pgwarden.crypto.LocalKeyFileWrapper.open(setup.key())) {
+            // A dead endpoint first: the real SDK's connection failures, retried, then nothing deleted.
+            try (ObjectStore dead = org.pgwarden.adapter.s3.S3ObjectStore.open(
+                    org.pgwarden.testing.S3MockFixture.createConfig(java.net.URI.create("http://127.0.0.1:1"), "nowhere",
+                            "audit"), org.pgwarden.testing.S3MockFixture.environment(), Metrics.noop())) {
+                AuditRetention retention = retention(config, pg, dead, key, metrics);
+                assertThatThrownBy(() -> retention.run(Optional.of("public.s3_events"), context))
+                        .isInstanceOfSatisfying(PgwardenException.class, e -> {
+                            assertThat(e.errorCode()).isEqualTo(ErrorCode.AUDIT_ARCHIVE_FAILED);
+                            assertThat(e.getMessage()).contains("table 'public.s3_events'").contains("s3://nowhere/audit");
+                        });
+            }
+            assertThat(setup.pg().queryLong("SELECT count(*) FROM s3_events")).isEqualTo(510);
+            assertThat(metrics.counter(MeterNames.AUDIT_RUNS, "table", "public.s3_events", "outcome", "failed"))
+                    .isEqualTo(1.0);
+
+            String bucket = org.pgwarden.testing.S3MockFixture.givenBucket("audit-retention");
+            try (ObjectStore s3 = org.pgwarden.adapter.s3.S3ObjectStore.open(
+                    org.pgwarden.testing.S3MockFixture.createConfig(bucket, "audit"),
+                    org.pgwarden.testing.S3MockFixture.environment(), Metrics.noop())) {
+                AuditRetention retention = retention(config, pg, s3, key, metrics);
+                List<AuditRetention.TableResult> r = retention.run(Optional.of("public.s3_events"), context);
+                assertThat(r.get(0).rowsDeleted()).isEqualTo(500);
+                assertThat(r.get(0).batches()).isEqualTo(3);
+                assertThat(metrics.counter(MeterNames.AUDIT_ROWS_ARCHIVED, "table", "public.s3_events")).isEqualTo(500.0);
+                assertThat(metrics.counter(MeterNames.AUDIT_ARCHIVE_BYTES, "table", "public.s3_events")).isPositive();
+                ArchiveRestore.Result restored = new ArchiveRestore(retention).restore("public.s3_events",
+                        Instant.parse("2000-01-01T00:00:00Z"), Instant.now(), Optional.of("public.s3_events_restored"));
+                assertThat(restored.archives()).isEqualTo(3);
+            }
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM s3_events")).isEqualTo(10);
+        assertSameRows("s3_events_before WHERE id <= 500", "s3_events_restored");
+    }
+
+    private static AuditRetention retention(PgwardenConfig config, JdbcPgCluster pg, ObjectStore store,
+            org.pgwarden.crypto.KeyWrapper key, Metrics metrics) {
+        org.pgwarden.repo.Keyring keyring = new org.pgwarden.repo.Keyring(store, "test", key,
+                new org.pgwarden.crypto.DataKeyCache(Duration.ofMinutes(5), 16, Clock.systemUTC()), Clock.systemUTC());
+        return new AuditRetention(config.auditRetention(), pg, store,
+                new org.pgwarden.repo.SealedObjects(store, "test", keyring, org.pgwarden.codec.Codec.zstd(1)), metrics,
+                AuditRetention.Checkpoint.NONE);
     }
 
     private static void loop(AtomicBoolean running, AtomicLong max, AtomicLong count, List<Throwable> failures,
