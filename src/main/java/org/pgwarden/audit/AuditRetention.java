@@ -128,6 +128,7 @@ public final class AuditRetention {
         TableRun run = null;
         try (Connection c = pg.openDedicatedConnection(t.database())) {
             c.setAutoCommit(false);
+            lock(c, t);
             TableShape shape = TableShape.load(c, t, path(t));
             run = new TableRun(t, shape, c, pg, archives, context, checkpoint, metrics);
             if (t.mode() == Mode.PARTITIONS) {
@@ -151,6 +152,29 @@ public final class AuditRetention {
             if (run != null && run.partitionsDropped > 0) {
                 metrics.partitionsDropped(t, run.partitionsDropped);
             }
+        }
+    }
+
+    /**
+     * Takes a session advisory lock for the table, so that two processes (the daemon and the CLI,
+     * or daemons of a fleet) never work on the same table at once; the server releases it when
+     * the connection ends, also when the process dies.
+     */
+    private static void lock(Connection c, Table t) throws SQLException {
+        boolean got;
+        try (var ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext('pgwarden audit-retention'),"
+                + " hashtext(?))")) {
+            ps.setString(1, t.table());
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                got = rs.getBoolean(1);
+            }
+        }
+        c.commit();
+        if (!got) {
+            throw new PgwardenException(ErrorCode.LOCK_HELD, "audit retention of table '" + t.table()
+                    + "' in database '" + t.database() + "' is already running in another session (advisory lock"
+                    + " held); nothing done", "let the other run finish; pg_locks shows who holds it", null);
         }
     }
 

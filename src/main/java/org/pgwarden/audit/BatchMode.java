@@ -129,7 +129,12 @@ final class BatchMode {
             // 40001: a row of the batch was updated or deleted after the snapshot; 40P01: deadlock;
             // 55P03: lock_timeout. The delete rolled back, so the archive holds rows still in the table.
             if (state.equals("40001") || state.equals("40P01") || state.equals("55P03")) {
-                if (m != null) {
+                if (m != null && rowsLeft(m) == 0) {
+                    // Someone else removed every row of the batch: the archive holds them, so it stays
+                    // 'archived' and the next run's reconciliation records it as deleted.
+                    log.warn("audit-retention: {} batch {}: its rows were deleted by another session meanwhile;"
+                            + " the archive is kept", run.table.table(), m.batch());
+                } else if (m != null) {
                     run.superseded(m, "the delete rolled back: " + e.getMessage());
                 }
                 log.warn("audit-retention: {} batch rolled back, nothing deleted: {} (SQLSTATE {})",
@@ -140,6 +145,17 @@ final class BatchMode {
         } catch (RuntimeException e) {
             Sql.rollbackQuietly(c, e);
             throw e;
+        }
+    }
+
+    /** Rows of the batch {@code m} still in the table, in a fresh snapshot. */
+    private long rowsLeft(ArchiveManifest m) throws SQLException {
+        var c = run.connection;
+        Sql.begin(c, run.table);
+        try {
+            return run.stats(run.batchFrom(m.cutoff(), m.keyColumns(), m.keyFrom(), m.keyTo())).rows();
+        } finally {
+            c.rollback();
         }
     }
 

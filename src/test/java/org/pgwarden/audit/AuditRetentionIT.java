@@ -616,6 +616,16 @@ class AuditRetentionIT {
         assertThat(setup.pg().queryLong("SELECT count(*) FROM locked_events")).isEqualTo(310);
         assertThat(manifests("public.locked_events")).singleElement()
                 .matches(m -> m.state() == ArchiveManifest.State.SUPERSEDED);
+
+        // Another session (another pgwarden) working on the table holds its advisory lock.
+        try (Connection other = setup.pg().connect(); Statement s = other.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(hashtext('pgwarden audit-retention'), hashtext('public.locked_events'))");
+            CliRun r = setup.cli("retention", "--table", "public.locked_events");
+            assertThat(r.exitCode()).isEqualTo(ErrorCode.LOCK_HELD.exitCode());
+            assertThat(r.err()).contains("[PGW060] audit retention of table 'public.locked_events' in database"
+                    + " 'postgres' is already running in another session");
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM locked_events")).isEqualTo(310);
     }
 
     @Test
