@@ -85,8 +85,10 @@ public record AuditRetentionConfig(List<Table> tables) {
         Map<String, String> seen = new HashMap<>();
         for (ConfigNode t : n.sectionList("tables")) {
             String database = t.requiredString("database");
-            if (database != null && !database.matches(IDENTIFIER)) {
-                t.problem("database", "expected a database name (letters, digits, '_', '$'), got '" + database + "'");
+            // Also a segment of the archives' keys in the repository, hence no '/', '.' or spaces.
+            if (database != null && !database.matches("[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}")) {
+                t.problem("database", "expected a database name of letters, digits, '_', '$' or '-' (at most 63),"
+                        + " got '" + database + "'");
             }
             String table = t.requiredString("table");
             if (table != null && !table.matches(IDENTIFIER + "\\." + IDENTIFIER)) {

@@ -57,7 +57,7 @@ class AuditRetentionConfigTest {
         AuditRetentionConfig c = loader.parse(MINIMAL + """
                 audit-retention:
                   tables:
-                    - database: app
+                    - database: app-eu_1
                       table: audit.log
                       timestamp-column: logged_at
                       keep: 365d
@@ -73,7 +73,7 @@ class AuditRetentionConfigTest {
                       lock-timeout: 500ms
                       statement-timeout: 1m
                 """, "t").config().auditRetention();
-        assertThat(c.table("audit.log")).hasValue(new Table("app", "audit.log", "logged_at", Duration.ofDays(365),
+        assertThat(c.table("audit.log")).hasValue(new Table("app-eu_1", "audit.log", "logged_at", Duration.ofDays(365),
                 Mode.PARTITIONS, false, List.of("id", "logged_at"), 500, Duration.ofMillis(250), Duration.ofMinutes(30),
                 ByteSize.ofMiB(64), true, Optional.of("0 0 4 1 * ?"), Duration.ofMillis(500), Duration.ofMinutes(1)));
         assertThat(c.table("public.other")).isEmpty();
@@ -102,6 +102,10 @@ class AuditRetentionConfigTest {
                     - table: public.ok
                       timestamp-column: created_at
                       schedule: bad cron
+                    - database: "my app/x"
+                      table: public.other
+                      timestamp-column: t
+                      keep: 1d
                 """, "t"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("audit-retention.tables[1].table: expected a schema-qualified table name")
@@ -118,7 +122,8 @@ class AuditRetentionConfigTest {
                 .hasMessageContaining("audit-retention.tables[2].keep: must not be empty")
                 .hasMessageContaining("audit-retention.tables[2].table: 'public.ok' is already configured at"
                         + " audit-retention.tables[0]")
-                .hasMessageContaining("audit-retention.tables[2].schedule: invalid cron expression 'bad cron'");
+                .hasMessageContaining("audit-retention.tables[2].schedule: invalid cron expression 'bad cron'")
+                .hasMessageContaining("audit-retention.tables[3].database: expected a database name of letters");
     }
 
     @Test
