@@ -138,6 +138,13 @@ class AuditRetentionIT {
                       keep: 30d
                       batch-size: 200
                       pause-between-batches: 0s
+                    - database: postgres
+                      table: public.lag_events
+                      timestamp-column: created_at
+                      keep: 30d
+                      batch-size: 100
+                      pause-between-batches: 0s
+                      max-replication-lag: 1MiB
                 """);
         String yaml = Files.readString(setup.config());
         quickConfig = dir.resolve("quick.yaml");
@@ -166,6 +173,7 @@ class AuditRetentionIT {
                 events("race_events", 300, 10),
                 events("locked_events", 300, 10),
                 events("s3_events", 500, 10),
+                events("lag_events", 300, 10),
                 "CREATE TABLE s3_events_before AS SELECT * FROM s3_events",
                 """
                 CREATE TABLE crash_log (id bigint NOT NULL, logged_at timestamptz NOT NULL, source text,
@@ -668,6 +676,46 @@ class AuditRetentionIT {
         }
         assertThat(setup.pg().queryLong("SELECT count(*) FROM s3_events")).isEqualTo(10);
         assertSameRows("s3_events_before WHERE id <= 500", "s3_events_restored");
+    }
+
+    @Test
+    @Order(16)
+    void aStandbyReplayingTooFarBehindStopsTheRunBeforeItsFirstBatch() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", setup.pg().cluster().superuser());
+        p.setProperty("replication", "true");
+        p.setProperty("assumeMinServerVersion", "9.4");
+        p.setProperty("preferQueryMode", "simple");
+        try (Connection c = java.sql.DriverManager.getConnection(setup.pg().cluster().jdbcUrl(), p)) {
+            org.postgresql.replication.LogSequenceNumber start = org.postgresql.replication.LogSequenceNumber.valueOf(
+                    setup.pg().queryString("SELECT pg_current_wal_lsn()::text"));
+            // A standby that received WAL up to here and replayed nothing after it.
+            try (org.postgresql.replication.PGReplicationStream stream = c.unwrap(org.postgresql.PGConnection.class)
+                    .getReplicationAPI().replicationStream().physical().withStartPosition(start).start()) {
+                stream.setFlushedLSN(start);
+                stream.setAppliedLSN(start);
+                stream.forceUpdateStatus();
+                // Move the primary 2 MiB or more ahead of it.
+                setup.pg().sql("CREATE TABLE lag_filler AS SELECT g, repeat('x', 1000) AS pad FROM"
+                        + " generate_series(1, 4000) g");
+                stream.forceUpdateStatus();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (setup.pg().queryLong("SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)),"
+                        + " 0)::bigint FROM pg_stat_replication") < 2 * 1024 * 1024) {
+                    assertThat(System.nanoTime()).isLessThan(deadline);
+                    stream.forceUpdateStatus();
+                    Thread.sleep(100);
+                }
+                CliRun r = setup.cli("retention", "--table", "public.lag_events", "--output", "json");
+                assertThat(r.exitCode()).as(r.all()).isZero();
+                JsonNode t = table(JSON.readTree(r.out()), "public.lag_events");
+                assertThat(t.get("outcome").asText()).isEqualTo("stopped");
+                assertThat(t.get("stoppedEarly").asText()).startsWith("replication lag ")
+                        .endsWith("exceeds max-replication-lag 1MiB");
+                assertThat(t.get("rowsDeleted").asLong()).isZero();
+            }
+        }
+        assertThat(setup.pg().queryLong("SELECT count(*) FROM lag_events")).isEqualTo(310);
     }
 
     private static AuditRetention retention(PgwardenConfig config, JdbcPgCluster pg, ObjectStore store,
