@@ -212,4 +212,30 @@ final class RetentionCommand implements Callable<Integer> {
             }
         }
     }
+
+    /** {@code pgwarden trigger audit-retention}: the same run, started in the daemon through its admin API. */
+    @Command(name = "audit-retention", mixinStandardHelpOptions = true,
+            description = "Start audit retention (all tables, or one) in the daemon.")
+    static final class Trigger extends TriggerCommand.Kind {
+        @Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "Only this configured table (default: all).")
+        String table;
+
+        Trigger(PgwardenCli root) {
+            super(root);
+        }
+
+        @Override
+        ObjectNode request() {
+            ObjectNode n = JSON.createObjectNode().put("kind", AuditRetentionJob.KIND);
+            if (table != null) {
+                n.put("table", table);
+            }
+            return n;
+        }
+
+        @Override
+        String direct() {
+            return "pgwarden retention" + (table == null ? "" : " --table " + table);
+        }
+    }
 }

@@ -43,6 +43,8 @@ class CliTest {
                 "2026-01-01T00:00:00Z");
         assertThat(badTime.exitCode()).isEqualTo(2);
         assertThat(badTime.err()).contains("[PGW010] --from 'yesterday' is not an ISO-8601 time");
+        assertThat(CliRun.run("trigger", "audit-retention", "--help").out())
+                .contains("Usage: pgwarden trigger audit-retention").contains("--table").contains("--wait");
     }
 
     @Test

@@ -458,10 +458,11 @@ class AuditRetentionIT {
                 """) + """
                 admin:
                   listen: 127.0.0.1:0
+                  token-file: %s
                 daemon:
                   shutdown-grace: 5s
                   stop-file: %s
-                """.formatted(dir.resolve("pgwarden.stop")));
+                """.formatted(token(), dir.resolve("pgwarden.stop")));
         PgwardenConfig config = new ConfigLoader(new org.pgwarden.adapter.quartz.QuartzCronValidator()).load(file)
                 .config();
         org.pgwarden.adapter.micrometer.MicrometerMetrics metrics =
@@ -491,7 +492,25 @@ class AuditRetentionIT {
                     .contains("pgwarden_audit_archive_bytes_total{stanza=\"test\",table=\"public.sched_events\"}")
                     .contains("pgwarden_job_next_fire_timestamp_seconds{kind=\"audit-retention:public.sched_events\"")
                     .containsPattern("pgwarden_job_runs_total\\{kind=\"audit-retention\",outcome=\"succeeded\"");
+
+            // Started by hand through the admin API, followed to its end.
+            Path live = dir.resolve("daemon-live.yaml");
+            Files.writeString(live, Files.readString(file).replace("listen: 127.0.0.1:0", "listen: 127.0.0.1:"
+                    + d.httpAddress().getPort()));
+            CliRun trigger = CliRun.run("--config", live.toString(), "trigger", "audit-retention", "--table",
+                    "public.held_events", "--wait");
+            assertThat(trigger.exitCode()).as(trigger.all()).isZero();
+            assertThat(trigger.out()).contains("(audit-retention) succeeded");
         }
+    }
+
+    private static Path token() throws java.io.IOException {
+        Path token = dir.resolve("admin.token");
+        if (!Files.exists(token)) {
+            Files.writeString(token, "0123456789abcdef0123456789abcdef\n");
+            Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        return token;
     }
 
     @Test
