@@ -6,10 +6,13 @@
 # loop) after the first backup, which a one-shot CLI process never reaches. One warm-up backup
 # per tool is taken and not counted. Then RUNS rounds, tools interleaved in each round:
 #   pgBackRest  backup --type=full --process-max=PARALLEL        (zstd 3, aes-256-cbc)
-#   pgwarden    backup --type full, fresh JVM                     (zstd LEVEL, AES-256-GCM)
+#   pgwarden    backup --type full --in-process, fresh JVM        (zstd LEVEL, AES-256-GCM)
+#   pgwarden    backup --type full: the command as operators type it; with the daemon running it
+#               hands the run to the daemon and follows it (its own JVM start included)
 #   pgwarden    POST /api/v1/jobs {"kind":"backup","type":"full"} to the daemon, polled to the end
 # Wall time is from the command (or the POST) to the committed backup. CPU: user+sys of the CLI
-# process tree, or of the daemon process over the run (its /proc/PID/stat before and after).
+# process tree, or of the daemon process over the run (its /proc/PID/stat before and after), or
+# both for the handed-over command.
 # Printed: medians, MB/s of PGDATA (without pg_wal), and ratios against pgBackRest.
 #
 # usage: [SCALE=20] [RUNS=5] [LEVEL=3] [PARALLEL=2] [SKIP_INSTALL=1] [DAEMON_JAVA_OPTS=...] bench/backup-daemon-vs-pgbackrest.sh
@@ -107,7 +110,13 @@ cli_backup() {  # cli_backup COMMAND... ; prints "wall cpu"
   awk '{printf "%.2f %.2f\n", $1, $2+$3}' "$tf"; rm -f "$tf"
 }
 pgbr_full() { use_archive "$PGBR_ARCHIVE"; psqlp -c checkpoint; cli_backup pgbackrest --config="$CONF" --stanza="$STANZA" backup --type=full --process-max="$PARALLEL"; }
-pgw_cli_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; cli_backup "$PGWARDEN" --config "$CFG" backup --type full; }
+pgw_cli_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; cli_backup "$PGWARDEN" --config "$CFG" backup --type full --in-process; }
+pgw_handed_full() {  # the plain command: the CLI's own CPU plus the daemon's over the run
+  local c0 c1 wc
+  use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint
+  c0=$(jvm_ticks); wc=$(cli_backup "$PGWARDEN" --config "$CFG" backup --type full) || return 1; c1=$(jvm_ticks)
+  awk -v w="${wc% *}" -v c="${wc#* }" -v d="$(( c1 - c0 ))" -v hz="$HZ" 'BEGIN{printf "%.2f %.2f\n", w, c + d/hz}'
+}
 pgw_daemon_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; daemon_backup; }
 
 DATA=$(( $(bytes "$PGDATA") - $(bytes "$PGDATA/pg_wal") ))
@@ -119,6 +128,7 @@ for r in $(seq 1 "$RUNS"); do
   printf '%s\tpgbackrest\t%s\n' "$r" "$(pgbr_full | tr ' ' '\t')" >> "$RES/runs.tsv"
   printf '%s\tpgwarden-cli\t%s\n' "$r" "$(pgw_cli_full | tr ' ' '\t')" >> "$RES/runs.tsv"
   printf '%s\tpgwarden-daemon\t%s\n' "$r" "$(pgw_daemon_full | tr ' ' '\t')" >> "$RES/runs.tsv"
+  printf '%s\tpgwarden-handed\t%s\n' "$r" "$(pgw_handed_full | tr ' ' '\t')" >> "$RES/runs.tsv"
   log "round $r: $(awk -F'\t' -v r="$r" '$1==r {printf "%s %ss  ", $2, $3}' "$RES/runs.tsv")"
 done
 use_archive "$PGBR_ARCHIVE"
@@ -133,7 +143,7 @@ DAEMON_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$JVM_PID/status")
   echo "|---|---:|---:|---:|---:|---:|"
   bw=$(awk -F'\t' '$2=="pgbackrest" {print $3}' "$RES/runs.tsv" | med)
   bc=$(awk -F'\t' '$2=="pgbackrest" {print $4}' "$RES/runs.tsv" | med)
-  for t in pgbackrest pgwarden-cli pgwarden-daemon; do
+  for t in pgbackrest pgwarden-cli pgwarden-daemon pgwarden-handed; do
     w=$(awk -F'\t' -v t="$t" '$2==t {print $3}' "$RES/runs.tsv" | med)
     c=$(awk -F'\t' -v t="$t" '$2==t {print $4}' "$RES/runs.tsv" | med)
     awk -v t="$t" -v w="$w" -v c="$c" -v bw="$bw" -v bc="$bc" -v d="$DATA" \

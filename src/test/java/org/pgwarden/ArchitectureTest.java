@@ -77,7 +77,8 @@ class ArchitectureTest {
         "job     | common,metrics",
         "retention | common,storage,crypto,codec,pg,repo,job,metrics",
         "drill     | common,config,storage,crypto,codec,pg,repo,job,metrics",
-        "maintenance | common,config,storage,pg,repo,job,metrics"})
+        "maintenance | common,config,storage,pg,repo,job,metrics",
+        "audit     | common,config,storage,crypto,codec,pg,repo,job,metrics"})
     void corePackagesUseOnlyWhatTheDesignAllows(String pkg, String allowed) {
         java.util.List<String> ours = new java.util.ArrayList<>();
         ours.add("org.pgwarden." + pkg.trim() + "..");

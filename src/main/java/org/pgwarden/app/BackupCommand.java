@@ -1,8 +1,13 @@
 package org.pgwarden.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.backup.BackupJob;
@@ -15,14 +20,24 @@ import org.pgwarden.job.JobRunner;
 import org.pgwarden.job.JobTrigger;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Take a physical backup now: full, incremental (changes since the latest backup) or",
-            "differential (changes since the latest full). The scheduler runs the same job."})
+            "differential (changes since the latest full). The scheduler runs the same job.",
+            "When the daemon of this configuration answers on its admin API, the backup runs there (its",
+            "pipeline is warm, and it serializes the run with its schedule) and this command follows it;",
+            "otherwise, or with --in-process, it runs in this process."})
 final class BackupCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(BackupCommand.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final PgwardenCli root;
+
+    @Option(names = "--in-process", description = "Run the backup in this process even when a daemon answers.")
+    boolean inProcess;
 
     @Option(names = "--type", defaultValue = "incr", paramLabel = "full|incr|diff",
             description = "Backup type (default: ${DEFAULT-VALUE}); with no full backup yet, a full one is taken.")
@@ -60,6 +75,12 @@ final class BackupCommand implements Callable<Integer> {
             }
             notes.put(a.substring(0, eq), a.substring(eq + 1));
         }
+        if (!inProcess) {
+            Optional<Integer> inDaemon = handToDaemon(config, notes);
+            if (inDaemon.isPresent()) {
+                return inDaemon.get();
+            }
+        }
         try (Components components = Components.open(config, root.context().environment(), Metrics.noop())) {
             RepositoryAccess repo = RepositoryAccess.open(config, components, root.context().clock());
             Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), components.postgres(),
@@ -70,13 +91,49 @@ final class BackupCommand implements Callable<Integer> {
             if (!outcome.succeeded()) {
                 throw new PgwardenException(outcome.errorCode().orElse(ErrorCode.JOB_FAILED), outcome.message());
             }
-            Backup.Result r = job.result();
-            root.context().out().println("✔ backup " + r.label() + " (" + r.type().name().toLowerCase()
-                    + r.parent().map(p -> ", parent " + p).orElse("") + "): " + r.files() + " files, "
-                    + Backup.human(r.bytesRead()) + " read, " + Backup.human(r.bytesStored()) + " stored, "
-                    + Backup.human(r.bytesReused()) + " reused, " + r.duration().toSeconds() + "s"
-                    + (r.invalidPages() > 0 ? ", " + r.invalidPages() + " page(s) with invalid checksums" : ""));
+            root.context().out().println("✔ " + job.result().describe());
             return ExitCode.OK;
+        }
+    }
+
+    /**
+     * Runs the backup in the daemon when one answers for this configuration: a warm JVM backs up
+     * at about twice the speed of a fresh one, and the daemon's lock orders it with its schedule.
+     * Empty when there is no daemon to ask (no admin API configured, none answering), so the
+     * backup runs here. A daemon that answers but refuses (paused, wrong token, queue full) is
+     * an error, not a reason to go around it.
+     */
+    private Optional<Integer> handToDaemon(PgwardenConfig config, Map<String, String> notes) {
+        AdminClient client;
+        try {
+            client = AdminClient.of(config.admin(), "add --in-process to back up in this process");
+        } catch (PgwardenException e) {
+            log.debug("backing up in this process: {}", e.getMessage());
+            return Optional.empty();
+        }
+        ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);
+        notes.forEach((k, v) -> request.put(DaemonJobs.ANNOTATION + k, v));
+        JsonNode accepted;
+        try {
+            accepted = client.post("/api/v1/jobs", request.toString());
+        } catch (PgwardenException e) {
+            if (e.errorCode() != ErrorCode.DAEMON_UNREACHABLE) {
+                throw e;
+            }
+            root.context().err().println("no daemon answers on " + client.base() + "; backing up in this process");
+            return Optional.empty();
+        }
+        String id = accepted.path("id").asText();
+        PrintWriter out = root.context().out();
+        out.println("backup handed to the daemon at " + client.base() + " as job " + id + "; following it (Ctrl-C"
+                + " stops following, not the backup: 'pgwarden jobs " + id + "'; --in-process runs it here)");
+        out.flush();
+        try {
+            return Optional.of(TriggerCommand.follow(client, id, null, out));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgwardenException(ErrorCode.CANCELLED, "stopped following job " + id
+                    + "; the backup goes on in the daemon", e);
         }
     }
 }

@@ -156,7 +156,8 @@ public final class Daemon implements AutoCloseable {
         // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
         // holds its thread, and must not delay the health check or another kind's fire.
         int threads = Math.min(32, 4 + 2 * (config.schedules().jobs().size() + extraJobs.size()
-                + config.maintenance().windows().size()));
+                + config.maintenance().windows().size()
+                + AuditWiring.scheduledTables(config)));
         scheduler = new QuartzJobScheduler(config.stanza(), runner, threads);
         scheduledRuns = new ScheduledRuns(config.schedules(), jobs, scheduler, metrics, repository.store(),
                 repository.objects());
@@ -168,6 +169,7 @@ public final class Daemon implements AutoCloseable {
         MaintenanceSchedules.register(config, jobs, scheduledRuns, clock);
         Instant scheduledAt = clock.instant();
         scheduledRuns.scheduleConfigured();
+        AuditWiring.schedule(config, jobs, scheduledRuns, components, repository, metrics);
         scheduler.start();
         scheduledRuns.refreshNextFires();
         scheduledRuns.publishBackupAgeLimits(clock.instant());
@@ -187,6 +189,7 @@ public final class Daemon implements AutoCloseable {
         jobs.onRepositoryChange(gauges::refresh);
         catchUp = new Thread(() -> {
             // Off the start path: listing a large repository must not delay readiness.
+            DrillWiring.removeAbandonedScratchClusters(config.drill().scratchDirectory());
             gauges.refresh();
             scheduledRuns.catchUp(scheduledAt);
         }, "pgwarden-catch-up");

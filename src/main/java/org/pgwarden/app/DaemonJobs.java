@@ -9,12 +9,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.pgwarden.audit.AuditRetentionJob;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.backup.BackupJob;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
 import org.pgwarden.config.SchedulesConfig;
+import org.pgwarden.drill.BackupPick;
 import org.pgwarden.drill.DrillJob;
 import org.pgwarden.job.Job;
 import org.pgwarden.maintenance.Maintenance;
@@ -33,10 +35,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Which jobs the daemon can run and how to build one from a kind and its parameters, as a
  * schedule or the admin API names them ({@code {"kind":"backup","type":"full"}}), and what runs
- * after what. Kinds: {@code backup} ({@code type}: full, incr or diff), {@code verify}
+ * after what. Kinds: {@code backup} ({@code type}: full, incr or diff; {@code annotation.KEY}: annotations), {@code verify}
  * ({@code set}: a label, {@code full}: true or false), {@code expire} (the configured retention),
- * {@code drill} ({@code set}: a label or latest, {@code target-time}: an ISO-8601 time or latest),
+ * {@code drill} ({@code set}: a label, latest or random, {@code target-time}: an ISO-8601 time or latest),
  * {@code maintenance} ({@code window}: a configured window; {@code opened-at}: its scheduled start, default now),
+ * {@code audit-retention} ({@code table}: one configured {@code schema.table}; default every table),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -48,6 +51,9 @@ public final class DaemonJobs {
     public static final String EXPIRE = "expire";
     public static final String DRILL = DrillJob.KIND;
     public static final String MAINTENANCE = MaintenanceJob.KIND;
+    /** Backup parameters {@code annotation.KEY} become the backup's annotations (as {@code --annotation KEY=VALUE}). */
+    static final String ANNOTATION = "annotation.";
+    public static final String AUDIT_RETENTION = AuditRetentionJob.KIND;
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -70,11 +76,20 @@ public final class DaemonJobs {
             Metrics metrics, Clock clock) {
         DaemonJobs jobs = new DaemonJobs(runner);
         jobs.register(BACKUP, p -> {
-            Params.only(BACKUP, p, "type");
+            Map<String, String> annotations = new java.util.LinkedHashMap<>();
+            Map<String, String> rest = new java.util.HashMap<>();
+            p.forEach((k, v) -> {
+                if (k.startsWith(ANNOTATION)) {
+                    annotations.put(annotationKey(k.substring(ANNOTATION.length())), v);
+                } else {
+                    rest.put(k, v);
+                }
+            });
+            Params.only(BACKUP, rest, "type");
             BackupType type = backupType(p.getOrDefault("type", "incr"));
             Backup backup = new Backup(repo.store(), repo.objects(), repo.keyring(), components.postgres(),
                     config.postgres().dataDirectory(), config.backup(), clock, metrics);
-            return new BackupJob(backup, new Backup.Request(type, Map.of()));
+            return new BackupJob(backup, new Backup.Request(type, annotations));
         });
         jobs.register(VERIFY, p -> {
             Params.only(VERIFY, p, "set", "full");
@@ -87,8 +102,7 @@ public final class DaemonJobs {
         });
         jobs.register(DRILL, p -> {
             Params.only(DRILL, p, "set", "target-time");
-            Optional<BackupLabel> set = Optional.ofNullable(p.get("set")).filter(v -> !v.equals("latest"))
-                    .map(BackupLabel::parse);
+            BackupPick set = BackupPick.parse(p.get("set"), "parameter 'set' of job kind '" + DRILL + "'");
             Optional<java.time.Instant> time;
             try {
                 time = Optional.ofNullable(p.get("target-time")).filter(v -> !v.equals("latest"))
@@ -120,6 +134,11 @@ public final class DaemonJobs {
                         + "' must be an ISO-8601 time, got '" + p.get("opened-at") + "'");
             }
             return new MaintenanceJob(maintenance, maintenance.window(window), openedAt);
+        });
+        jobs.register(AUDIT_RETENTION, p -> {
+            Params.only(AUDIT_RETENTION, p, "table");
+            return new AuditRetentionJob(AuditWiring.retention(config, components, repo, metrics),
+                    Optional.ofNullable(p.get("table")));
         });
         if (config.retention().expireAfterBackup()) {
             jobs.runAfterEachBackup(EXPIRE);
@@ -213,6 +232,14 @@ public final class DaemonJobs {
             repositoryChanged.run();
         }
         return outcome;
+    }
+
+    private static String annotationKey(String key) {
+        if (key.isEmpty() || key.contains("=")) {
+            throw new PgwardenException(ErrorCode.USAGE, "parameter '" + ANNOTATION + key + "' of job kind '" + BACKUP
+                    + "' needs a key after '" + ANNOTATION + "' without '='");
+        }
+        return key;
     }
 
     private static BackupType backupType(String type) {

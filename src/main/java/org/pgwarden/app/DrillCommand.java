@@ -14,7 +14,7 @@ import org.pgwarden.drill.DrillReport;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.job.JobRunner;
 import org.pgwarden.metrics.Metrics;
-import org.pgwarden.repo.BackupLabel;
+import org.pgwarden.drill.BackupPick;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
 final class DrillCommand implements Callable<Integer> {
     private final PgwardenCli root;
 
-    @Option(names = "--set", paramLabel = "LABEL|latest", description = "The backup (default: chosen from the target).")
+    @Option(names = "--set", paramLabel = "LABEL|latest|random",
+            description = "The backup: a label, latest (default: the newest that ends before the target) or random"
+                    + " (any committed backup that ends before the target).")
     String set;
 
     @Option(names = "--target-time", paramLabel = "TIME|latest",
@@ -43,7 +45,7 @@ final class DrillCommand implements Callable<Integer> {
         ConfigLoader.Loaded loaded = root.loadConfig();
         PgwardenConfig config = loaded.config();
         LoggingSetup.apply(config.logging());
-        Optional<BackupLabel> label = set == null || set.equals("latest") ? Optional.empty() : Optional.of(parseLabel(set));
+        BackupPick pick = BackupPick.parse(set, "--set");
         Optional<Instant> time = time();
         var out = root.context().out();
         var err = root.context().err();
@@ -52,7 +54,7 @@ final class DrillCommand implements Callable<Integer> {
             JobContext context = JobContext.standalone(JobRunner.newRunIdAt(root.context().clock().instant()), "drill",
                     root.context().clock());
             DrillReport report = DrillWiring.drill(config, Optional.of(Path.of(loaded.source())), repo, root.context().clock(),
-                    Metrics.noop()).run(label, time, context);
+                    Metrics.noop()).run(pick, time, context);
             report.lines().forEach(out::println);
             out.flush();
             return exitCode(report, err);
@@ -86,14 +88,6 @@ final class DrillCommand implements Callable<Integer> {
         } catch (DateTimeParseException e) {
             throw new PgwardenException(ErrorCode.USAGE, "--target-time '" + targetTime + "' is not an ISO-8601 time"
                     + " (e.g. 2026-11-24T08:15:00Z) or 'latest'");
-        }
-    }
-
-    private static BackupLabel parseLabel(String text) {
-        try {
-            return BackupLabel.parse(text);
-        } catch (RuntimeException e) {
-            throw new PgwardenException(ErrorCode.USAGE, "--set '" + text + "' is not a backup label or 'latest'");
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.pgwarden.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,7 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.common.ExitCode;
+import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.PgwardenConfig;
+import org.pgwarden.drill.DrillReports;
 import org.pgwarden.maintenance.WindowReports;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
@@ -66,9 +69,25 @@ final class InfoCommand implements Callable<Integer> {
                 .orElse(WalRanges.empty());
         ObjectNode doc = document(name, repo.store().describe(), stanza, backups, interrupted, wal);
         if (stanza.isPresent()) {
+            addLastDrill(doc, repo);
             doc.set("maintenance", WindowReports.latest(repo.store(), repo.objects()));
         }
         return doc;
+    }
+
+    /**
+     * {@code lastDrill}: the newest drill report as stored (see the README's drill section), or
+     * {@code null} when no drill ran. An unreadable report is named, not fatal: the backups are
+     * what {@code info} is for.
+     */
+    private static void addLastDrill(ObjectNode doc, RepositoryAccess repo) {
+        try {
+            doc.set("lastDrill", new DrillReports(repo.store(), repo.objects()).newest().orElse(null));
+        } catch (RuntimeException e) {
+            PgwardenException p = PgwardenException.of(e);
+            doc.putNull("lastDrill");
+            doc.put("lastDrillError", "[" + p.errorCode().id() + "] " + p.getMessage());
+        }
     }
 
     static ObjectNode document(String name, String where, Optional<StanzaInfo> stanza, List<BackupInfo> backups,
@@ -148,6 +167,43 @@ final class InfoCommand implements Callable<Integer> {
             out.println("  wal timeline " + t.get("timeline").asInt() + ": " + t.get("first").asText() + " → "
                     + t.get("last").asText() + (t.get("gaps").isEmpty() ? "" : ", gaps: " + t.get("gaps")));
         }
+        printLastDrill(doc, out);
+        printMaintenance(doc, out);
+    }
+
+    private static void printLastDrill(ObjectNode doc, PrintWriter out) {
+        if (doc.hasNonNull("lastDrillError")) {
+            out.println("  last drill: unreadable: " + doc.get("lastDrillError").asText());
+            return;
+        }
+        JsonNode d = doc.path("lastDrill");
+        if (d.isMissingNode() || d.isNull()) {
+            out.println("  last drill: none ('pgwarden drill' proves a backup restores)");
+            return;
+        }
+        boolean breached = false;
+        for (JsonNode o : d.path("objectives")) {
+            breached |= o.path("breached").asBoolean(false);
+        }
+        String verdict = !d.path("passed").asBoolean(false) ? "✘ FAILED" : breached ? "✔ passed, objectives BREACHED"
+                : "✔ passed";
+        out.println("  last drill: " + verdict + " at " + d.path("finished").asText() + ", backup "
+                + d.path("backup").asText("(none chosen)") + " to " + d.path("target").asText() + ", RTO "
+                + d.path("rtoSeconds").path("total").asDouble() + "s, recovery point lag "
+                + (d.path("recoveryPoint").has("lagSeconds") ? d.path("recoveryPoint").get("lagSeconds").asDouble() + "s"
+                        : "unknown"));
+        if (d.hasNonNull("error")) {
+            out.println("    error: " + d.get("error").asText());
+        }
+        for (JsonNode c : d.path("checks")) {
+            if (!c.path("passed").asBoolean(true)) {
+                out.println("    ✘ " + c.path("name").asText() + ": " + c.path("message").asText());
+            }
+        }
+    }
+
+    /** The newest run of each maintenance window. */
+    private static void printMaintenance(ObjectNode doc, PrintWriter out) {
         for (var m : doc.path("maintenance")) {
             out.println("  maintenance window " + m.get("window").asText() + ": " + (m.has("error")
                     ? "✘ " + m.get("error").asText()

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.drill.DrillReports;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupCatalog;
@@ -17,13 +18,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The repository as gauges: how many backups it holds by type, how many bytes backups and WAL
- * take, and the oldest point a restore can reach (the end of the oldest backup). Read from the
+ * take, the oldest point a restore can reach (the end of the oldest backup), and when a restore
+ * drill last passed. Read from the
  * repository itself at daemon start and after every backup or expire the daemon runs, so the
  * figures are the repository's, not this process's memory, and include backups taken elsewhere
  * once one of those runs.
  */
 final class RepositoryGauges {
     private static final Logger log = LoggerFactory.getLogger(RepositoryGauges.class);
+
+    /** Reports read back at most, newest first, to find the last drill that passed. */
+    private static final int LAST_DRILL_LOOK_BACK = 30;
 
     private final RepositoryAccess repository;
     private final Metrics metrics;
@@ -42,6 +47,9 @@ final class RepositoryGauges {
                 walBytes = wal.mapToLong(ObjectInfo::size).sum();
             }
             publish(metrics, backups, walBytes);
+            // After a restart the gauge the drill alert watches comes from the reports, not from memory.
+            new DrillReports(repository.store(), repository.objects()).lastSuccess(LAST_DRILL_LOOK_BACK)
+                    .ifPresent(t -> metrics.set(MeterNames.DRILL_LAST_SUCCESS, t.getEpochSecond()));
         } catch (RuntimeException e) {
             PgwardenException p = PgwardenException.of(e);
             log.warn("unable to read the repository for its gauges: [{}] {}", p.errorCode().id(), p.getMessage());

@@ -34,7 +34,7 @@ final class TriggerCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing job kind: backup, verify, expire, drill or maintenance");
+                "missing job kind: backup, verify, expire, drill, maintenance or audit-retention");
     }
 
     /** Options every kind shares. */
@@ -177,7 +177,8 @@ final class TriggerCommand implements Runnable {
 
     @Command(name = "drill", mixinStandardHelpOptions = true, description = "Start a restore drill in the daemon.")
     static final class Drill extends Kind {
-        @Option(names = "--set", paramLabel = "LABEL|latest", description = "The backup (default: chosen from the target).")
+        @Option(names = "--set", paramLabel = "LABEL|latest|random",
+                description = "The backup: a label, latest (default) or random.")
         String set;
 
         @Option(names = "--target-time", paramLabel = "TIME|latest",

@@ -58,6 +58,15 @@ public final class Backup {
     /** What a finished backup did. */
     public record Result(BackupLabel label, BackupType type, Optional<BackupLabel> parent, long bytesRead,
             long bytesStored, long bytesReused, long files, long invalidPages, Duration duration) {
+
+        /** {@code backup L (incr, parent P): 1204 files, 3.0 GiB read, ...}: the CLI's and the daemon's summary. */
+        public String describe() {
+            return "backup " + label + " (" + type.name().toLowerCase(java.util.Locale.ROOT)
+                    + parent.map(p -> ", parent " + p).orElse("") + "): " + files + " files, " + human(bytesRead)
+                    + " read, " + human(bytesStored) + " stored, " + human(bytesReused) + " reused, "
+                    + duration.toSeconds() + "s" + (invalidPages > 0 ? ", " + invalidPages
+                    + " page(s) with invalid checksums" : "");
+        }
     }
 
     private final ObjectStore store;

@@ -33,7 +33,7 @@ public final class BackupJob implements Job {
     @Override
     public JobResult run(JobContext context) {
         result = backup.run(request, context);
-        return new JobResult(result.bytesStored(), "backup " + result.label() + " committed");
+        return new JobResult(result.bytesStored(), result.describe());
     }
 
     /** The last run's result, once it succeeded. */

@@ -103,7 +103,22 @@ public enum ErrorCode {
     /** {@code --window} (or a job's {@code window} parameter) names no configured maintenance window. */
     MAINTENANCE_WINDOW_UNKNOWN("PGW110", ExitCode.USAGE, false),
     /** A maintenance window ran, but one or more of its statements failed with an error. */
-    MAINTENANCE_ITEM_FAILED("PGW111", ExitCode.FAILED, false);
+    MAINTENANCE_ITEM_FAILED("PGW111", ExitCode.FAILED, false),
+
+    /**
+     * An audit-retention table cannot be worked on as configured: it does not exist, lacks the
+     * timestamp column, has no primary key and no {@code key-columns}, or is not range-partitioned
+     * on the timestamp column in partitions mode.
+     */
+    AUDIT_TABLE_INVALID("PGW120", ExitCode.USAGE, false),
+    /** An audit archive read back from the repository does not hold the rows it was written with; nothing was deleted. */
+    AUDIT_ARCHIVE_MISMATCH("PGW121", ExitCode.INTEGRITY, false),
+    /** An audit archive could not be stored or read back; nothing of that batch was deleted. */
+    AUDIT_ARCHIVE_FAILED("PGW122", ExitCode.DEPENDENCY, true),
+    /** A delete would have removed other rows than the batch archived; it was rolled back. */
+    AUDIT_DELETE_MISMATCH("PGW123", ExitCode.FAILED, false),
+    /** {@code retention restore} found no archived rows of the table in the asked time range. */
+    AUDIT_NOTHING_ARCHIVED("PGW124", ExitCode.FAILED, false);
 
     private final String id;
     private final int exitCode;

@@ -17,11 +17,14 @@ import java.util.Optional;
  * @param sqlChecks        queries whose first column of the first row must equal an expected text
  * @param rtoObjective     a drill slower than this (restore to checks done) breaches the objective
  * @param rpoObjective     a recovery point further than this behind the newest archived WAL breaches it
+ * @param keepReports      reports kept under {@code drill/} in the repository; older ones are deleted after each drill
+ * @param amcheckHeapAllIndexed amcheck also verifies that every heap tuple has its index entry (slower)
  */
 public record DrillConfig(Path scratchDirectory, Duration timeout, List<String> databases,
         List<RowCountFloor> rowCountFloors, List<SqlCheck> sqlChecks, Optional<Duration> rtoObjective,
-        Optional<Duration> rpoObjective) {
+        Optional<Duration> rpoObjective, int keepReports, boolean amcheckHeapAllIndexed) {
     static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
+    static final int DEFAULT_KEEP_REPORTS = 100;
 
     public DrillConfig {
         databases = List.copyOf(databases);
@@ -69,13 +72,15 @@ public record DrillConfig(Path scratchDirectory, Duration timeout, List<String> 
                 ? Optional.of(n.duration("rto-objective", Duration.ofHours(1), Duration.ofSeconds(1))) : Optional.empty();
         Optional<Duration> rpo = n.has("rpo-objective")
                 ? Optional.of(n.duration("rpo-objective", Duration.ofHours(1), Duration.ofSeconds(1))) : Optional.empty();
+        int keep = n.integer("keep-reports", DEFAULT_KEEP_REPORTS, 1, 100_000);
+        boolean heapAllIndexed = n.bool("amcheck-heapallindexed", false);
         n.done();
-        return new DrillConfig(scratch, timeout, databases, floors, checks, rto, rpo);
+        return new DrillConfig(scratch, timeout, databases, floors, checks, rto, rpo, keep, heapAllIndexed);
     }
 
     /** Defaults, for code paths that run without a configuration file. */
     public static DrillConfig defaults() {
         return new DrillConfig(Path.of(System.getProperty("java.io.tmpdir")), DEFAULT_TIMEOUT, List.of(), List.of(),
-                List.of(), Optional.empty(), Optional.empty());
+                List.of(), Optional.empty(), Optional.empty(), DEFAULT_KEEP_REPORTS, false);
     }
 }

@@ -22,7 +22,8 @@ public record PgwardenConfig(
         Optional<ControlDatabaseConfig> controlDatabase,
         RetentionConfig retention,
         DrillConfig drill,
-        MaintenanceConfig maintenance) {
+        MaintenanceConfig maintenance,
+        AuditRetentionConfig auditRetention) {
 
     static PgwardenConfig bind(ConfigNode root) {
         String stanza = root.requiredString("stanza");
@@ -47,7 +48,8 @@ public record PgwardenConfig(
                 ControlDatabaseConfig.bind(root.section("control-database"), root.has("control-database")),
                 RetentionConfig.bind(root.section("retention")),
                 DrillConfig.bind(root.section("drill")),
-                MaintenanceConfig.bind(root.section("maintenance")));
+                MaintenanceConfig.bind(root.section("maintenance")),
+                AuditRetentionConfig.bind(root.section("audit-retention")));
         root.done();
         return c;
     }

@@ -2,7 +2,6 @@ package org.pgwarden.crypto;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.storage.ObjectKey;
@@ -20,9 +19,16 @@ public final class UnsealingInputStream extends InputStream {
     private final BodyStream body;
     private final InputStream decrypted;
     private final InputStream plaintext;
-    private final MessageDigest digest = SealingOutputStream.sha256();
     private long plaintextBytes;
-    private SealResult result;
+    private Sizes result;
+
+    /**
+     * What reading the object to its end found. No digest: every reader that needs the plaintext's
+     * SHA-256 (restore, verify, wal-fetch) hashes exactly the bytes it checks against the manifest,
+     * so hashing here as well only doubled that cost.
+     */
+    public record Sizes(long plaintextBytes, long storedBytes) {
+    }
 
     UnsealingInputStream(ObjectKey objectKey, ObjectHeader header, BodyStream body, InputStream decrypted,
             InputStream plaintext) {
@@ -67,7 +73,6 @@ public final class UnsealingInputStream extends InputStream {
             return -1;
         }
         if (n > 0) {
-            digest.update(b, off, n);
             plaintextBytes += n;
         }
         return n;
@@ -86,11 +91,11 @@ public final class UnsealingInputStream extends InputStream {
                     "object '" + objectKey + "' is truncated or its end is damaged: " + problem);
         }
         long stored = ObjectFormat.HEADER_BYTES + body.bodyBytes() + ObjectFormat.TRAILER_BYTES;
-        result = new SealResult(plaintextBytes, stored, digest.digest());
+        result = new Sizes(plaintextBytes, stored);
     }
 
-    /** Sizes and plaintext SHA-256; only after this stream returned end of stream. */
-    public SealResult result() {
+    /** Plaintext and stored sizes; only after this stream returned end of stream. */
+    public Sizes result() {
         if (result == null) {
             throw new IllegalStateException("object '" + objectKey + "' not read to its end yet");
         }

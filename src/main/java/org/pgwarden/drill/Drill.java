@@ -21,7 +21,10 @@ import org.pgwarden.config.DrillConfig;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
+import org.pgwarden.pg.Lsn;
 import org.pgwarden.pg.SqlWork;
+import org.pgwarden.pg.TimelineHistory;
+import org.pgwarden.pg.TimelineId;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.RepositoryLayout;
 import org.pgwarden.repo.SealedObjects;
@@ -48,18 +51,21 @@ public final class Drill {
     /**
      * What the drill restores, as chosen by restore's own planning.
      *
-     * @param walReach   how far the archived WAL is readable from the backup's start (an LSN)
-     * @param walProblem why recovery cannot replay all of the archive (a segment missing while later
-     *                   WAL is archived): the drill fails on it, as an operator restoring would lose data
+     * @param walReach    how far the archived WAL is readable from the backup's start: the end of the
+     *                    newest segment recovery can read
+     * @param walTimeline the timeline that segment is on: where recovery to the end of the archive ends
+     * @param walProblem  why recovery cannot replay all of the archive (a segment missing while later
+     *                    WAL is archived): the drill fails on it, as an operator restoring would lose data
      */
     public record Plan(BackupLabel backup, long backupBytes, long walBytes, Instant backupEnd,
-            Optional<Instant> newestArchived, String walReach, Optional<String> walProblem) {
+            Optional<Instant> newestArchived, Lsn walReach, TimelineId walTimeline, int segmentSize,
+            Optional<String> walProblem) {
     }
 
     /** The restore side: plan and restore from the repository alone. */
     public interface Restorer {
-        /** Chooses the backup for the target and checks the archive holds the WAL to reach it. */
-        Plan plan(Optional<BackupLabel> set, Optional<Instant> targetTime);
+        /** Chooses the backup for the target as {@code pick} says and checks the archive holds the WAL to reach it. */
+        Plan plan(BackupPick pick, Optional<Instant> targetTime);
 
         /**
          * Restores {@code plan}'s backup into the empty {@code pgdata}, set up to recover to the
@@ -98,6 +104,7 @@ public final class Drill {
     private final Restorer restorer;
     private final Servers servers;
     private final SealedObjects objects;
+    private final DrillReports reports;
     private final Clock clock;
     private final Metrics metrics;
 
@@ -107,6 +114,7 @@ public final class Drill {
         this.restorer = restorer;
         this.servers = servers;
         this.objects = objects;
+        this.reports = new DrillReports(objects.store(), objects);
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -115,9 +123,13 @@ public final class Drill {
      * Runs one drill and records it. Returns the report whether the drill passed or not; throws
      * only when cancelled (after cleaning up and recording) or when the report cannot be stored.
      */
-    public DrillReport run(Optional<BackupLabel> set, Optional<Instant> targetTime, JobContext context) {
+    public DrillReport run(BackupPick set, Optional<Instant> targetTime, JobContext run) {
         Instant started = clock.instant();
         Instant deadline = started.plus(config.timeout());
+        // The timeout cancels the work wherever it is (inside a long restore too), not only between steps.
+        JobContext.Part part = run.part(deadline, "it ran past its timeout (drill.timeout "
+                + Durations.format(config.timeout()) + ")");
+        JobContext context = part.context();
         String target = targetTime.map(Instant::toString).orElse("latest");
         Optional<Plan> plan = Optional.empty();
         Optional<String> error = Optional.empty();
@@ -130,7 +142,8 @@ public final class Drill {
         Instant checksEnd = null;
         PgwardenException cancelled = null;
         log.info("drill run {}: restoring {} to {} into a scratch cluster under '{}' (timeout {})", context.runId(),
-                set.map(l -> "backup " + l).orElse("the backup chosen for the target"), target,
+                set instanceof BackupPick.Named n ? "backup " + n.label() : set instanceof BackupPick.Random
+                        ? "a backup chosen at random" : "the backup chosen for the target", target,
                 config.scratchDirectory(), Durations.format(config.timeout()));
         try {
             Plan p = restorer.plan(set, targetTime);
@@ -149,17 +162,32 @@ public final class Drill {
                 checks.add(p.walProblem().map(m -> DrillReport.Check.failed("wal", m))
                         .orElseGet(() -> DrillReport.Check.passed("wal", "the archived WAL is continuous from the"
                                 + " backup's start up to LSN " + p.walReach())));
+                if (p.walProblem().isEmpty()) {
+                    checks.add(RecoveryPointCheck.evaluate(p, targetTime.isEmpty(),
+                            server.query("postgres", Drill::recovered)));
+                }
                 checks.addAll(new DrillChecks(config, server, context, deadline).run());
                 checksEnd = clock.instant();
             }
         } catch (PgwardenException e) {
-            if (e.errorCode() == ErrorCode.CANCELLED) {
-                cancelled = e;
+            if (part.expired()) {
+                error = Optional.of(timedOut(run, "[" + e.errorCode().id() + "] " + e.getMessage()));
+            } else {
+                if (e.errorCode() == ErrorCode.CANCELLED) {
+                    cancelled = e;
+                }
+                error = Optional.of("[" + e.errorCode().id() + "] " + e.describe());
             }
-            error = Optional.of("[" + e.errorCode().id() + "] " + e.describe());
         } catch (IOException | RuntimeException e) {
             PgwardenException p = PgwardenException.of(e);
-            error = Optional.of("[" + p.errorCode().id() + "] " + p.describe());
+            error = Optional.of(part.expired() ? timedOut(run, "[" + p.errorCode().id() + "] " + p.getMessage())
+                    : "[" + p.errorCode().id() + "] " + p.describe());
+        } finally {
+            part.close();
+            if (part.expired()) {
+                // the deadline's interrupt was for the work, now ended; recording must not see it
+                Thread.interrupted();
+            }
         }
         Instant finished = clock.instant();
         Instant end = checksEnd != null ? checksEnd : finished;
@@ -210,6 +238,16 @@ public final class Drill {
             metrics.set(MeterNames.DRILL_LAST_SUCCESS, r.finished().getEpochSecond());
         }
         objects.put(RepositoryLayout.drillReport(r.started()), new java.io.ByteArrayInputStream(r.toJson()));
+        try {
+            int pruned = reports.prune(config.keepReports());
+            if (pruned > 0) {
+                log.info("drill run {}: deleted {} old report(s); the newest {} are kept (drill.keep-reports)",
+                        r.runId(), pruned, config.keepReports());
+            }
+        } catch (RuntimeException e) {
+            // the report is stored; old ones are deleted after the next drill
+            log.warn("drill run {}: unable to delete old drill reports: {}", r.runId(), e.toString());
+        }
     }
 
     private void checkSpace(Plan p) throws IOException {
@@ -254,6 +292,12 @@ public final class Drill {
         }
     }
 
+    private String timedOut(JobContext run, String stoppedWith) {
+        return "[" + ErrorCode.TIMEOUT.id() + "] drill run '" + run.runId() + "' ran past its timeout (drill.timeout "
+                + Durations.format(config.timeout()) + ") and was stopped (" + stoppedWith + "); HINT: raise"
+                + " drill.timeout, or drill a smaller backup";
+    }
+
     static void checkDeadline(JobContext context, Instant deadline, String phase) {
         if (context.clock().instant().isAfter(deadline)) {
             throw new PgwardenException(ErrorCode.TIMEOUT, "drill run '" + context.runId() + "' ran past its"
@@ -273,6 +317,31 @@ public final class Drill {
             rs.next();
             Timestamp t = rs.getTimestamp(1);
             return Optional.ofNullable(t).map(Timestamp::toInstant);
+        }
+    }
+
+    /** Where recovery ended: the last replayed LSN stays put after promotion; the new timeline's history names the old. */
+    private static Optional<RecoveryPointCheck.Recovered> recovered(java.sql.Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()::text,"
+                        + " substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")) {
+            rs.next();
+            String replayed = rs.getString(1);
+            if (replayed == null) {
+                return Optional.empty();
+            }
+            TimelineId current = TimelineId.parseHex(rs.getString(2));
+            TimelineId recoveredOn = current;
+            if (current.value() > 1) {
+                try (ResultSet h = st.executeQuery("SELECT pg_read_file('pg_wal/" + current.toHex() + ".history')")) {
+                    h.next();
+                    List<TimelineHistory.Entry> ancestors = TimelineHistory.parse(current, h.getString(1)).ancestors();
+                    if (!ancestors.isEmpty()) {
+                        recoveredOn = ancestors.get(ancestors.size() - 1).timeline();
+                    }
+                }
+            }
+            return Optional.of(new RecoveryPointCheck.Recovered(recoveredOn, Lsn.parse(replayed), current));
         }
     }
 

@@ -91,10 +91,12 @@ final class DrillChecks {
                 }
                 // autocommit (the connection's default): a failed check ends only its own statement
                 List<String> failures = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("SELECT bt_index_check(?::oid)")) {
+                // heapallindexed also proves every heap tuple has its index entry; it reads each table once more
+                try (PreparedStatement ps = c.prepareStatement("SELECT bt_index_check(?::oid, ?)")) {
                     for (int i = 0; i < oids.size(); i++) {
                         step();   // a large database has many indexes; cancellation and the timeout reach in here
                         ps.setLong(1, oids.get(i));
+                        ps.setBoolean(2, config.amcheckHeapAllIndexed());
                         try {
                             ps.execute();
                         } catch (SQLException e) {
@@ -105,7 +107,8 @@ final class DrillChecks {
                 }
                 if (failures.isEmpty()) {
                     return DrillReport.Check.passed(name, oids.size() + " B-tree index(es) of database '" + db
-                            + "' checked by amcheck (bt_index_check)");
+                            + "' checked by amcheck (bt_index_check" + (config.amcheckHeapAllIndexed()
+                            ? ", heapallindexed" : "") + ")");
                 }
                 String listed = String.join("; ", failures.subList(0, Math.min(MAX_LISTED, failures.size())))
                         + (failures.size() > MAX_LISTED ? "; and " + (failures.size() - MAX_LISTED) + " more" : "");

@@ -7,7 +7,6 @@ import org.pgwarden.common.PgwardenException;
 import org.pgwarden.job.Job;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.job.JobResult;
-import org.pgwarden.repo.BackupLabel;
 
 /**
  * {@link Drill} as a job, for the scheduler and the admin API. Its lock is its own ({@code drill}):
@@ -20,10 +19,10 @@ public final class DrillJob implements Job {
     public static final String KIND = "drill";
 
     private final Drill drill;
-    private final Optional<BackupLabel> set;
+    private final BackupPick set;
     private final Optional<Instant> targetTime;
 
-    public DrillJob(Drill drill, Optional<BackupLabel> set, Optional<Instant> targetTime) {
+    public DrillJob(Drill drill, BackupPick set, Optional<Instant> targetTime) {
         this.drill = drill;
         this.set = set;
         this.targetTime = targetTime;

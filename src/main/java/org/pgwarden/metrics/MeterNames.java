@@ -135,6 +135,25 @@ public final class MeterNames {
     /** Gauge, {@code age(datfrozenxid)}: transactions since the oldest unfrozen one; tag {@code database}. */
     public static final String DATABASE_OLDEST_XID_AGE = "pgwarden_database_oldest_xid_age";
 
+    /** Counter of rows audit retention archived (verified) and then deleted; tag {@code table} (configured tables only). */
+    public static final String AUDIT_ROWS_ARCHIVED = "pgwarden_audit_rows_archived_total";
+    /** Counter of rows audit retention deleted, archived or not ({@code archive: false}); tag {@code table}. */
+    public static final String AUDIT_ROWS_DELETED = "pgwarden_audit_rows_deleted_total";
+    /** Counter of bytes audit retention stored in the repository (sealed archives); tag {@code table}. */
+    public static final String AUDIT_ARCHIVE_BYTES = "pgwarden_audit_archive_bytes_total";
+    /** Counter of partitions audit retention dropped; tag {@code table}. */
+    public static final String AUDIT_PARTITIONS_DROPPED = "pgwarden_audit_partitions_dropped_total";
+    /** Gauge, age in seconds of the oldest row of a table after its last run; tag {@code table}. */
+    public static final String AUDIT_OLDEST_ROW_AGE = "pgwarden_audit_oldest_row_age_seconds";
+    /** Gauge, the configured keep period in seconds; tag {@code table}. The "behind" alert compares the age with it. */
+    public static final String AUDIT_KEEP = "pgwarden_audit_keep_seconds";
+    /**
+     * Counter of audit retention runs per table; tags {@code table}, {@code outcome} (completed: nothing
+     * older than the cutoff is left; stopped: max run time, replication lag or cancellation ended it
+     * between batches; held: legal hold, skipped; failed).
+     */
+    public static final String AUDIT_RUNS = "pgwarden_audit_runs_total";
+
     private MeterNames() {
     }
 }

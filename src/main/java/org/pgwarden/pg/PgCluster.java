@@ -1,6 +1,10 @@
 package org.pgwarden.pg;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.sql.Connection;
+import java.sql.SQLException;
 
 /**
  * The PostgreSQL cluster pgwarden looks after, as seen through SQL. Implementations translate
@@ -31,6 +35,23 @@ public interface PgCluster extends AutoCloseable {
      * databases they are configured for, not only the one pgwarden connects to.
      */
     Connection openDedicatedConnection(String database);
+
+    /**
+     * Runs {@code copySql} ({@code COPY ... TO STDOUT}) on {@code connection}, one this cluster
+     * opened, writing what it produces into {@code out}, inside the connection's current
+     * transaction. Returns the rows copied. The stream is not closed.
+     */
+    default long copyOut(Connection connection, String copySql, OutputStream out) throws SQLException, IOException {
+        throw new UnsupportedOperationException("COPY is not supported by " + getClass().getSimpleName());
+    }
+
+    /**
+     * Runs {@code copySql} ({@code COPY ... FROM STDIN}) on {@code connection}, feeding it
+     * {@code in} to its end, inside the connection's current transaction. Returns the rows loaded.
+     */
+    default long copyIn(Connection connection, String copySql, InputStream in) throws SQLException, IOException {
+        throw new UnsupportedOperationException("COPY is not supported by " + getClass().getSimpleName());
+    }
 
     /**
      * Enters backup mode on a new dedicated connection (never a pooled one: backup mode belongs to

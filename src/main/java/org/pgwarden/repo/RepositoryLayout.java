@@ -23,6 +23,8 @@ public final class RepositoryLayout {
     public static final String DRILL_PREFIX = "drill/";
     /** Maintenance window reports, {@code maintenance/<window>/<UTC time>.json}; they sort by time. */
     public static final String MAINTENANCE_PREFIX = "maintenance/";
+    /** Audit retention archives, {@code audit/<database>/<schema.table>/<batch>.csv} and {@code .json}. */
+    public static final String AUDIT_PREFIX = "audit/";
     /** Wrapped data keys, see {@link KeyringEntry}. */
     public static final String KEYRING_PREFIX = KeyringEntry.PREFIX;
 
@@ -92,6 +94,29 @@ public final class RepositoryLayout {
     public static ObjectKey maintenanceReport(String window, java.time.Instant started) {
         return ObjectKey.of("maintenance", window, java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(java.time.ZoneOffset.UTC).format(started) + ".json");
+    }
+
+    /** {@code audit/<database>/<schema.table>/}: every archive and batch manifest of one audited table. */
+    public static String auditTablePrefix(String database, String table) {
+        return AUDIT_PREFIX + database + "/" + table + "/";
+    }
+
+    /** {@code audit/<database>/<schema.table>/<batch>.csv}: one batch (or partition) of rows, CSV with a header. */
+    public static ObjectKey auditArchive(String database, String table, String batch) {
+        return ObjectKey.of("audit", database, table, batch + ".csv");
+    }
+
+    /**
+     * {@code audit/<database>/<schema.table>/<batch>.json}: what {@link #auditArchive} holds (key and
+     * time range, row count, SHA-256 of the plaintext) and how far its deletion got.
+     */
+    public static ObjectKey auditManifest(String database, String table, String batch) {
+        return ObjectKey.of("audit", database, table, batch + ".json");
+    }
+
+    /** Whether {@code key} is a batch manifest under {@link #auditTablePrefix}. */
+    public static boolean isAuditManifest(ObjectKey key) {
+        return key.value().startsWith(AUDIT_PREFIX) && key.value().endsWith(".json");
     }
 
     /** Whether {@code key} is a bundle object of backup {@code label}. */

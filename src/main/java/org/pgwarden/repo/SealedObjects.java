@@ -35,6 +35,11 @@ public final class SealedObjects {
         this.reader = new SealedObjectReader(repositoryId, keyring);
     }
 
+    /** The store the sealed objects live in (to list or delete them; reads and writes go through here). */
+    public ObjectStore store() {
+        return store;
+    }
+
     /** Seals {@code plaintext} under the keyring's current data key and stores it at {@code key}. */
     public SealResult put(ObjectKey key, InputStream plaintext) {
         return put(key, plaintext, keyring.currentDataKey());
@@ -61,6 +66,39 @@ public final class SealedObjects {
         } catch (IOException e) {
             throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
         }
+    }
+
+    /** Writes an object's plaintext piece by piece, e.g. rows as the database produces them. */
+    @FunctionalInterface
+    public interface PlaintextWriter {
+        void writeTo(OutputStream out) throws Exception;
+    }
+
+    /**
+     * As {@link #create(ObjectKey, InputStream)}, with the plaintext pushed by {@code producer}
+     * instead of pulled; memory stays bounded (a few buffers). When the producer fails, nothing is
+     * stored and its failure is thrown; when the store fails first, the store's failure is thrown
+     * (the producer then sees its writes fail).
+     */
+    public SealResult create(ObjectKey key, PlaintextWriter producer) {
+        StreamingPut<SealResult> put = new StreamingPut<>(key, in -> create(key, in));
+        try {
+            producer.writeTo(put);
+        } catch (Exception e) {
+            // Set only when the put stopped by itself, before this abort: then the store failed first.
+            RuntimeException storeFailedFirst = put.failure();
+            put.abort();
+            if (storeFailedFirst != null) {
+                storeFailedFirst.addSuppressed(e);
+                throw storeFailedFirst;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new org.pgwarden.common.PgwardenException(org.pgwarden.common.ErrorCode.REPO_SOURCE_FAILED,
+                    "writing '" + key + "' failed: " + e.getMessage(), e);
+        }
+        return put.finish();
     }
 
     /**

@@ -158,9 +158,10 @@ class AdminApiIT {
         Http.Reply unknown = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"vacuum\"}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(json(unknown.body()).path("error").asText())
-                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill, maintenance");
+                .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill, maintenance,"
+                        + " audit-retention");
         assertThat(json(unknown.body()).path("validKinds").toString())
-                .isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\",\"maintenance\"]");
+                .isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\",\"maintenance\",\"audit-retention\"]");
 
         // Every usage-class error code is a 400, such as a maintenance window that is not configured.
         Http.Reply noWindow = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"maintenance\",\"window\":\"nightly\"}");
@@ -332,5 +333,29 @@ class AdminApiIT {
                 .contains("{\"jobs\":[");
         String id = out.replaceAll("(?s).*\"location\":\"/api/v1/jobs/([^\"]+)\".*", "$1");
         assertThat(awaitEnd(id).path("status").asText()).isEqualTo("succeeded");
+    }
+
+    @Test
+    @Order(9)
+    void theBackupCommandHandsTheRunToTheDaemonWhenOneAnswersAndRunsItselfOtherwise() throws Exception {
+        CliRun handed = setup.cli("backup", "--type", "full", "--annotation", "reason=handed");
+
+        assertThat(handed.exitCode()).as(handed.all()).isZero();
+        assertThat(handed.out()).contains("backup handed to the daemon at http://127.0.0.1:")
+                .contains("(backup-full) succeeded").contains("(full): ").contains(" files, ");
+        JsonNode info = json(setup.cli("info", "--output", "json").out());
+        JsonNode newest = info.path("backups").get(info.path("backups").size() - 1);
+        assertThat(newest.path("annotations").path("reason").asText()).isEqualTo("handed");
+        String id = handed.out().replaceAll("(?s).* as job (\\S+);.*", "$1");
+        assertThat(setup.cli("jobs", id).out()).contains("status: succeeded").contains("trigger: api");
+
+        // the same command with no daemon on the configured port backs up in its own process
+        Path noDaemon = dir.resolve("no-daemon.yaml");
+        Files.writeString(noDaemon, Files.readString(setup.config())
+                .replaceAll("listen: 127.0.0.1:\\d+", "listen: 127.0.0.1:" + freePort()));
+        CliRun alone = CliRun.run("--config", noDaemon.toString(), "backup", "--type", "incr");
+        assertThat(alone.exitCode()).as(alone.all()).isZero();
+        assertThat(alone.err()).contains("no daemon answers on http://127.0.0.1:").contains("backing up in this process");
+        assertThat(alone.out()).startsWith("✔ backup ").contains("(incr, parent ");
     }
 }

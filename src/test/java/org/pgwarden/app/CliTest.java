@@ -33,6 +33,21 @@ class CliTest {
     }
 
     @Test
+    void auditRetentionCommandsHaveHelpAndCheckTheirOptions() {
+        assertThat(CliRun.run("retention", "--help").out()).contains("Usage: pgwarden retention")
+                .contains("--dry-run").contains("--table").contains("pgwarden expire");
+        assertThat(CliRun.run("retention", "restore", "--help").out()).contains("Usage: pgwarden retention restore")
+                .contains("--from").contains("--to").contains("--into");
+        assertThat(CliRun.run("retention", "restore", "--from", "2026-01-01T00:00:00Z").exitCode()).isEqualTo(2);
+        CliRun badTime = CliRun.run("retention", "restore", "--table", "public.a", "--from", "yesterday", "--to",
+                "2026-01-01T00:00:00Z");
+        assertThat(badTime.exitCode()).isEqualTo(2);
+        assertThat(badTime.err()).contains("[PGW010] --from 'yesterday' is not an ISO-8601 time");
+        assertThat(CliRun.run("trigger", "audit-retention", "--help").out())
+                .contains("Usage: pgwarden trigger audit-retention").contains("--table").contains("--wait");
+    }
+
+    @Test
     void versionPrintsTheBuildVersion() {
         CliRun r = CliRun.run("version");
         assertThat(r.exitCode()).isZero();

@@ -42,6 +42,7 @@ class DrillJobIT {
     private static Components components;
     private static final RecordingMetrics metrics = new RecordingMetrics();
     private static DaemonJobs jobs;
+    private static JobRunner runner;
 
     @BeforeAll
     static void start() throws Exception {
@@ -55,7 +56,8 @@ class DrillJobIT {
         components = Components.open(config, Map.of(), metrics);
         Clock clock = Clock.systemUTC();
         RepositoryAccess repo = RepositoryAccess.open(config, components, clock);
-        jobs = DaemonJobs.standard(config, components, repo, new JobRunner("test", clock, metrics), metrics, clock);
+        runner = new JobRunner("test", clock, metrics);
+        jobs = DaemonJobs.standard(config, components, repo, runner, metrics, clock);
     }
 
     @AfterAll
@@ -104,6 +106,37 @@ class DrillJobIT {
         assertThat(metrics.gauge(MeterNames.DRILL_RTO, "phase", "total")).isPositive();
         assertThat(metrics.gauge(MeterNames.DRILL_CHECKS_FAILED)).isZero();
         assertThat(scratchInUse()).isFalse();
+    }
+
+    @Test
+    void aDrillCancelledByShutdownStillStopsAndDeletesItsScratchServer() throws Exception {
+        CompletableFuture<JobOutcome> drill = CompletableFuture.supplyAsync(
+                () -> jobs.run(jobs.create("drill", Map.of()), JobTrigger.SCHEDULE, Duration.ZERO));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!serverStarted()) {
+            assertThat(drill).as("drill still running").isNotDone();
+            assertThat(System.nanoTime()).as("drill started its scratch server in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+
+        // what the daemon's shutdown does: cancel, which also interrupts the drill's thread
+        runner.cancelAll("daemon shutting down");
+        JobOutcome outcome = drill.get();
+
+        assertThat(outcome.status()).as(outcome.message()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(scratchInUse()).as("scratch cluster removed although the thread was interrupted").isFalse();
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains(scratch.toString())).toList()).isEmpty();
+    }
+
+    /** A scratch server's postmaster.pid exists: the drill restored and started it. */
+    private static boolean serverStarted() throws Exception {
+        if (!Files.isDirectory(scratch)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(scratch)) {
+            return s.anyMatch(d -> Files.isRegularFile(d.resolve("data").resolve("postmaster.pid")));
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectKey;
 import org.pgwarden.testing.BackupSetup;
 import org.pgwarden.testing.CliRun;
+import org.pgwarden.testing.Distribution;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +49,7 @@ class DrillIT {
                 drill:
                   scratch-directory: %s
                   timeout: 5m
+                  amcheck-heapallindexed: true
                   row-count-floors:
                     - database: postgres
                       table: public.items
@@ -116,7 +118,8 @@ class DrillIT {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("✔ drill passed").contains("recovery to latest")
-                .contains("✔ amcheck:postgres: ").contains("✔ row-count:postgres.public.items: ")
+                .contains("✔ amcheck:postgres: ").contains("(bt_index_check, heapallindexed)")
+                .contains("✔ row-count:postgres.public.items: ")
                 .contains("✔ sql:replayed-after-backup: returned '50'")
                 .contains("RTO objective 600.0s: met").contains("RPO objective 3600.0s: met");
         JsonNode report = lastReport();
@@ -129,10 +132,30 @@ class DrillIT {
         // the last commit replayed is the one after the backup, and it is close to the newest archived WAL
         assertThat(report.path("recoveryPoint").path("reached").asText()).isNotEmpty();
         assertThat(report.path("recoveryPoint").path("lagSeconds").asDouble()).isBetween(0.0, 60.0);
-        assertThat(report.path("checks")).hasSize(4);
+        assertThat(report.path("checks")).hasSize(5);
         assertThat(report.path("checks").get(0).path("name").asText()).isEqualTo("wal");
         assertThat(report.path("checks").get(0).path("passed").asBoolean()).isTrue();
+        // recovery ended on timeline 1 inside the newest archived segment, and the copy was promoted
+        assertThat(check(report, "recovery-point").path("passed").asBoolean()).as(report.toString()).isTrue();
+        assertThat(check(report, "recovery-point").path("message").asText())
+                .contains("recovery replayed timeline 1 up to LSN ", "promoted to timeline 2");
         assertThat(report.path("objectives").path("rto").path("breached").asBoolean()).isFalse();
+
+        // info shows it, from the repository alone
+        CliRun info = setup.cli("info");
+        assertThat(info.out()).as(info.all()).contains("last drill: ✔ passed at " + report.path("finished").asText());
+        CliRun json = setup.cli("info", "--output", "json");
+        assertThat(JSON.readTree(json.out()).path("lastDrill").path("runId").asText())
+                .isEqualTo(report.path("runId").asText());
+    }
+
+    private static JsonNode check(JsonNode report, String name) {
+        for (JsonNode c : report.path("checks")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check '" + name + "' in " + report);
     }
 
     @Test
@@ -162,8 +185,10 @@ class DrillIT {
         assertThat(r.err()).contains("PGW101").contains("amcheck:postgres");
         JsonNode report = lastReport();
         assertThat(report.path("passed").asBoolean()).isFalse();
-        assertThat(report.path("checks").get(1).path("name").asText()).isEqualTo("amcheck:postgres");
-        assertThat(report.path("checks").get(1).path("message").asText()).contains("broken_x");
+        assertThat(check(report, "amcheck:postgres").path("passed").asBoolean()).isFalse();
+        assertThat(check(report, "amcheck:postgres").path("message").asText()).contains("broken_x");
+        CliRun info = setup.cli("info");
+        assertThat(info.out()).contains("last drill: ✘ FAILED").contains("✘ amcheck:postgres: ");
         setup.pg().sql("DROP TABLE broken");
     }
 
@@ -245,6 +270,85 @@ class DrillIT {
             assertThat(report.toString()).contains("backup/" + newest + "/data/");
         } finally {
             Files.write(bundle, original);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aRandomDrillRestoresOneOfTheCommittedBackups() throws Exception {
+        BackupSetup.Repository repo = setup.open();
+        List<String> labels = new org.pgwarden.repo.BackupCatalog(repo.store(), repo.objects()).labels().stream()
+                .map(Object::toString).toList();
+
+        CliRun r = setup.cli("drill", "--set", "random");
+
+        JsonNode report = lastReport();
+        assertThat(report.path("backup").asText()).as(r.all()).isIn(labels);
+        // whichever it drew, recovery replays the whole archive from it
+        assertThat(check(report, "recovery-point").path("passed").asBoolean()).as(r.all()).isTrue();
+        assertThat(check(report, "amcheck:postgres").path("passed").asBoolean()).as(r.all()).isTrue();
+    }
+
+    @Test
+    @Order(7)
+    void aDaemonKilledMidDrillLeavesNothingOnceRestarted() throws Exception {
+        String base = Files.readString(setup.config());
+        Path drilling = dir.resolve("daemon-drilling.yaml");
+        Files.writeString(drilling, base + """
+                admin:
+                  listen: 127.0.0.1:0
+                schedules:
+                  health-check: "0 0 0 * * ?"
+                  drill: "0/2 * * * * ?"
+                """);
+        Path idle = dir.resolve("daemon-idle.yaml");
+        Files.writeString(idle, base + """
+                admin:
+                  listen: 127.0.0.1:0
+                schedules:
+                  health-check: "0 0 0 * * ?"
+                """);
+        long postmaster;
+        Path orphan;
+        try (Distribution daemon = Distribution.start(Map.of(), List.of("--config", drilling.toString(), "daemon"))) {
+            // the scheduled drill has restored and started its scratch server: kill the daemon there
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            Path pidFile = null;
+            while (pidFile == null) {
+                assertThat(System.nanoTime()).as("a scheduled drill started its scratch server; daemon output:%n%s",
+                        daemon.transcript()).isLessThan(deadline);
+                try (Stream<Path> s = Files.list(scratch)) {
+                    pidFile = s.map(d -> d.resolve("data").resolve("postmaster.pid")).filter(Files::isRegularFile)
+                            .findFirst().orElse(null);
+                }
+                Thread.sleep(50);
+            }
+            orphan = pidFile.getParent().getParent();
+            ProcessHandle.of(daemon.pid()).orElseThrow().destroyForcibly();
+            daemon.waitFor(Duration.ofSeconds(30));
+            postmaster = awaitPostmasterPid(pidFile);
+        }
+        assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false))
+                .as("the killed daemon's scratch server still runs").isTrue();
+
+        try (Distribution restarted = Distribution.start(Map.of(), List.of("--config", idle.toString(), "daemon"))) {
+            restarted.awaitLine(l -> l.contains("removed the scratch cluster '" + orphan + "'"), Duration.ofSeconds(60));
+            assertThat(orphan).doesNotExist();
+            assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(restarted.terminate(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    /** The postmaster's pid from its pid file (first line), once written. */
+    private static long awaitPostmasterPid(Path pidFile) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            String first = Files.isRegularFile(pidFile) ? Files.readString(pidFile).lines().findFirst().orElse("") : "";
+            if (first.matches("\\d+")) {
+                return Long.parseLong(first);
+            }
+            assertThat(System.nanoTime()).as("postmaster.pid written").isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 }

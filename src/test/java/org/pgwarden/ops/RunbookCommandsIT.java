@@ -22,7 +22,7 @@ import org.pgwarden.testing.CliRun;
 /**
  * The {@code pgwarden} commands operators copy from the runbooks and the README are real: every
  * command in a fenced block parses with the CLI, and the read-only ones ({@code info}, {@code check}, {@code verify},
- * {@code config show}) run against a cluster with a backup and exit 0.
+ * {@code config show}, {@code drill}) run against a cluster with a backup and exit 0.
  *
  * <p>A command is a line in a fenced block that starts with {@code pgwarden --config FILE}, after an
  * optional {@code sudo -u postgres}; anything from a {@code |} on is the shell's business.
@@ -31,7 +31,8 @@ class RunbookCommandsIT {
     private static final String SHIPPED_CONFIG = "/etc/pgwarden/pgwarden.yaml";
     /** The label the runbooks use in examples; replaced by the test's own full backup. */
     private static final String EXAMPLE_LABEL = "20261124-020000F";
-    private static final Set<String> READ_ONLY = Set.of("info", "check", "verify", "config");
+    /** Commands that leave the cluster as it was (a drill only adds its report to the repository). */
+    private static final Set<String> READ_ONLY = Set.of("info", "check", "verify", "config", "drill");
 
     @TempDir
     static Path dir;

@@ -161,6 +161,18 @@ public final class JdbcPgCluster implements PgCluster {
     }
 
     @Override
+    public long copyOut(Connection connection, String copySql, java.io.OutputStream out)
+            throws SQLException, java.io.IOException {
+        return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut(copySql, out);
+    }
+
+    @Override
+    public long copyIn(Connection connection, String copySql, java.io.InputStream in)
+            throws SQLException, java.io.IOException {
+        return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyIn(copySql, in);
+    }
+
+    @Override
     public Lsn switchWal() {
         return Lsn.parse(queryText("SELECT pg_switch_wal()::text"));
     }
