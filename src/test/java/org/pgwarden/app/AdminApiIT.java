@@ -349,7 +349,9 @@ class AdminApiIT {
         String id = handed.out().replaceAll("(?s).* as job (\\S+);.*", "$1");
         assertThat(setup.cli("jobs", id).out()).contains("status: succeeded").contains("trigger: api");
 
-        // the same command with no daemon on the configured port backs up in its own process
+        // the same command with no daemon on the configured port backs up in its own process (once the
+        // daemon's expire-after-backup, which holds the repository's backup lock, is done)
+        awaitNoRunningJobs();
         Path noDaemon = dir.resolve("no-daemon.yaml");
         Files.writeString(noDaemon, Files.readString(setup.config())
                 .replaceAll("listen: 127.0.0.1:\\d+", "listen: 127.0.0.1:" + freePort()));
@@ -357,5 +359,19 @@ class AdminApiIT {
         assertThat(alone.exitCode()).as(alone.all()).isZero();
         assertThat(alone.err()).contains("no daemon answers on http://127.0.0.1:").contains("backing up in this process");
         assertThat(alone.out()).startsWith("✔ backup ").contains("(incr, parent ");
+    }
+
+    /** Polls GET /jobs until no run is waiting or running. */
+    private static void awaitNoRunningJobs() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            Http.Reply r = Http.send("GET", api + "/jobs", TOKEN, null);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            if (!r.body().matches("(?s).*\"status\":\"(running|waiting|queued)\".*")) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("daemon idle in time; last: %s", r.body()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 }
