@@ -20,6 +20,7 @@ import org.pgwarden.config.AuditRetentionConfig.Table;
 import org.pgwarden.crypto.SealResult;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.pg.PgCluster;
+import org.pgwarden.pg.ReplicationLag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,8 +87,7 @@ final class TableRun {
         if (ran.compareTo(table.maxRunTime()) >= 0) {
             return Optional.of("max-run-time " + org.pgwarden.common.Durations.format(table.maxRunTime()) + " reached");
         }
-        long lag = Sql.queryLong(connection, "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)),"
-                + " 0)::bigint FROM pg_stat_replication");
+        long lag = ReplicationLag.bytes(connection);
         connection.commit();
         if (lag > table.maxReplicationLag().bytes()) {
             return Optional.of("replication lag " + ByteSize.ofBytes(lag) + " exceeds max-replication-lag "

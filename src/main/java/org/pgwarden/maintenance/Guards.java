@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.pgwarden.common.ByteSize;
 import org.pgwarden.config.MaintenanceConfig;
+import org.pgwarden.pg.ReplicationLag;
 
 /**
  * The conditions that pause a window, checked before each item. A running backup is known two
@@ -35,8 +36,7 @@ final class Guards {
             }
         }
         if (config.maxReplicationLag().isPresent()) {
-            long lag = count(c, "SELECT CASE WHEN pg_is_in_recovery() THEN 0 ELSE coalesce(max(pg_wal_lsn_diff("
-                    + "pg_current_wal_lsn(), replay_lsn)), 0)::bigint END FROM pg_stat_replication");
+            long lag = ReplicationLag.bytes(c);
             if (lag > config.maxReplicationLag().get().bytes()) {
                 return Optional.of("a standby is " + ByteSize.ofBytes(lag).toHuman() + " of WAL behind, more than"
                         + " guards.max-replication-lag " + config.maxReplicationLag().get());
