@@ -23,6 +23,7 @@ import org.pgwarden.job.Job;
 import org.pgwarden.job.JobRunner;
 import org.pgwarden.job.JobScheduler;
 import org.pgwarden.job.JobTrigger;
+import org.pgwarden.maintenance.Maintenance;
 import org.pgwarden.metrics.MeterNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +152,8 @@ public final class Daemon implements AutoCloseable {
 
         DependencyChecks checks = new DependencyChecks(config.postgres().dataDirectory(), config.stanza(),
                 components.postgres(), components.repository(), components.key(), clock);
-        healthCheck = new HealthCheckJob(checks, readiness, metrics);
+        healthCheck = new HealthCheckJob(checks, readiness, metrics,
+                () -> Maintenance.publishOldestXidAges(components.postgres(), metrics));
 
         // Two threads per scheduled kind and spares: a run waiting for a lock (on-overlap: wait)
         // holds its thread, and must not delay the health check or another kind's fire.

@@ -151,6 +151,15 @@ public final class Maintenance {
     }
 
     private void publishXidAges() {
+        publishOldestXidAges(pg, metrics);
+    }
+
+    /**
+     * Sets {@code pgwarden_database_oldest_xid_age} for every database of the server. The daemon's
+     * health check calls it every minute too, so the wraparound alert has data on hosts without
+     * maintenance windows.
+     */
+    public static void publishOldestXidAges(PgCluster pg, Metrics metrics) {
         pg.withConnection(CatalogReader::oldestXidAges).forEach((db, age) ->
                 metrics.set(MeterNames.DATABASE_OLDEST_XID_AGE, age, "database", db));
     }

@@ -75,7 +75,9 @@ class DaemonIT {
                 .contains("pgwarden_dependency_up{dependency=\"postgres\",stanza=\"test\"} 1.0")
                 .contains("pgwarden_job_runs_total{kind=\"health-check\",outcome=\"succeeded\",stanza=\"test\"} 1.0")
                 .contains("pgwarden_daemon_ready{stanza=\"test\"} 1.0")
-                .contains("jvm_memory_used_bytes");
+                .contains("jvm_memory_used_bytes")
+                // the health check measures transaction ID ages for the wraparound alert, windows or not
+                .containsPattern("pgwarden_database_oldest_xid_age\\{database=\"postgres\",stanza=\"test\"\\} [1-9]");
         assertThat(Http.get(url("/health/live")).status()).isEqualTo(200);
         Http.Reply ready = Http.get(url("/health/ready"));
         assertThat(ready.status()).as(ready.body()).isEqualTo(200);
