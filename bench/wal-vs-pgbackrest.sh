@@ -10,11 +10,17 @@
 # from the burst until a segment is marked done: mean and max). Then the per-call time of wal-push
 # for a pushed-ahead segment, native client against JVM client, and of a full-JVM direct push.
 #
-# Both tools compress with zstd level 3 and encrypt (pgBackRest aes-256-cbc, pgwarden AES-256-GCM),
+# Every tool first archives WARMUP other segments (a first burst, reported as "cold": for the
+# daemon, a backlog met right after its start, before its JIT compiled the hot paths), then the N
+# measured ones (the steady state of a long-running daemon). WARMUP=0 measures only the cold case.
+#
+# Both tools compress with zstd level 3 (PGW_LEVEL changes pgwarden's: 1 is its default; the stored
+# bytes of each repository are printed, as a lower level trades repository size for CPU) and
+# encrypt (pgBackRest aes-256-cbc, pgwarden AES-256-GCM),
 # into a local repository on the same disk. Runs as root; PostgreSQL and both tools run as postgres.
 #
 # usage: bench/wal-vs-pgbackrest.sh            (N=40 segments; N=100 matches shared/bench/05_wal.sh)
-# env:   N, RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
+# env:   N, WARMUP (default N), PGW_LEVEL (pgwarden's zstd level, default 3), RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
 #        SHARED_BENCH (default ../../shared/bench relative to this script), PGBIN, PORT
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +34,8 @@ QUIET_MAX=${QUIET_MAX:-60}
 . "$SHARED_BENCH/lib.sh"
 WORK=$BENCH   # lib.sh points WORK at a subdirectory; ours is the whole tree
 N=${N:-40}
+WARMUP=${WARMUP:-$N}
+PGW_LEVEL=${PGW_LEVEL:-3}
 RUNS=${RUNS:-50}
 PORT=${PORT:-55440}
 PGW="$ROOT/bin/pgwarden"
@@ -45,7 +53,7 @@ trap stop_all EXIT
 rm -rf "$WORK"; mkdir -p "$WORK/all" "$RES"; chown -R postgres:postgres "$WORK"; chmod 755 "$WORK"
 
 # ---- one cluster; its WAL copied out by archive_command = cp
-log "creating the cluster and $N real segments"
+log "creating the cluster and $((WARMUP + N)) real segments"
 asp "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust --no-sync >/dev/null
 cat >> "$WORK/pg/data/postgresql.conf" <<EOF
 port = $PORT
@@ -62,31 +70,36 @@ sql() { asp "$PGBIN/psql" -h "$WORK/pg" -p "$PORT" -XAtq -v ON_ERROR_STOP=1 -c "
 start_lsn=$(sql "select pg_current_wal_lsn()")
 i=0
 # Table-like rows (compress about 2x), not pgbench filler (40x), so compression costs what it would.
-while [ "$(sql "select pg_wal_lsn_diff(pg_current_wal_lsn(), '$start_lsn') > ($N + 1)::bigint * 16777216")" != t ]; do
+while [ "$(sql "select pg_wal_lsn_diff(pg_current_wal_lsn(), '$start_lsn') > ($WARMUP + $N + 1)::bigint * 16777216")" != t ]; do
     i=$((i + 1))
     sql "create table g$i as select g as id, md5(random()::text) || md5(g::text) as a, random() * 1e9 as b,
          now() - random() * interval '900 days' as c from generate_series(1, 300000) g" >/dev/null
 done
 last=$(sql "select pg_walfile_name(pg_current_wal_lsn())"); sql "select pg_switch_wal()" >/dev/null
 until [ "$(sql "select coalesce(last_archived_wal, '') >= '$last' from pg_stat_archiver")" = t ]; do sleep 0.2; done
-mapfile -t SEGS < <(ls "$WORK/all" | grep -E '^[0-9A-F]{24}$' | sort | head -n "$N")
-log "staged ${#SEGS[@]} segments ($(du -sh "$WORK/all" | cut -f1))"
+mapfile -t ALL < <(ls "$WORK/all" | grep -E '^[0-9A-F]{24}$' | sort | head -n "$((WARMUP + N))")
+WARM=("${ALL[@]:0:WARMUP}")   # archived first, reported as the cold case
+SEGS=("${ALL[@]:WARMUP}")     # measured
+log "staged ${#ALL[@]} segments ($(du -sh "$WORK/all" | cut -f1)): $WARMUP warm-up, ${#SEGS[@]} measured"
 
 # stage NAME: a fake PGDATA with the set in pg_wal, every segment .ready
 stage() {
     local d=$WORK/$1
     rm -rf "$d"; mkdir -p "$d/pg_wal/archive_status" "$d/global"
     cp "$WORK/pg/data/global/pg_control" "$d/global/"; cp "$WORK/pg/data/PG_VERSION" "$d/"
-    for s in "${SEGS[@]}"; do cp "$WORK/all/$s" "$d/pg_wal/"; done
+    for s in "${ALL[@]}"; do cp "$WORK/all/$s" "$d/pg_wal/"; done
     chown -R postgres:postgres "$d"; chmod 700 "$d"
 }
-mark_ready() { for s in "${SEGS[@]}"; do asp touch "$WORK/$1/pg_wal/archive_status/$s.ready"; done; }
+# mark_ready NAME [SET]: marks SET (an array name: SEGS, the default, or WARM) ready
+mark_ready() { local -n set=${2:-SEGS}; for s in "${set[@]}"; do asp touch "$WORK/$1/pg_wal/archive_status/$s.ready"; done; }
 
-# archiver NAME CMD...: the archiver loop; writes "segment latency_ms done_ms_after_burst" lines
+# archiver NAME CMD...: the archiver loop over $SET (default SEGS); results under NAME (+ "-cold"
+# for the warm-up set); writes "segment latency_ms done_ms_after_burst" lines
 archiver() {
     local name=$1 t0 a b s; shift
+    local -n set=${SET:-SEGS}
     t0=$(date +%s%N)
-    for s in "${SEGS[@]}"; do
+    for s in "${set[@]}"; do
         a=$(date +%s%N)
         asp "$@" "$WORK/$name/pg_wal/$s" >>"$WORK/$name.out" 2>&1 || { echo "archive_command failed for $s" >&2; return 1; }
         b=$(date +%s%N)
@@ -96,6 +109,16 @@ archiver() {
     echo $(((b - t0) / 1000000)) >"$RES/$name.total"
 }
 
+# warm_up NAME CMD...: archives the warm-up set (the cold case), results as NAME-cold
+warm_up() {
+    local name=$1; shift
+    [ "$WARMUP" -gt 0 ] || return 0
+    mark_ready "$name" WARM
+    log "$name: warm-up burst of $WARMUP segments (reported as cold)"
+    SET=WARM archiver "$name" "$@"
+    mv "$RES/$name.tsv" "$RES/$name-cold.tsv"; mv "$RES/$name.total" "$RES/$name-cold.total"
+}
+
 # summary NAME: segments/s, latency percentiles, lag
 summary() {
     local total; total=$(cat "$RES/$1.total")
@@ -103,7 +126,7 @@ summary() {
         { lat[NR] = $2; lag += $3; if ($3 > lagmax) lagmax = $3 }
         END { n = NR; printf "%-22s %6.2f seg/s  call p50 %5d ms  p95 %5d ms  max %5d ms  lag mean %6.0f ms  max %6d ms\n",
               name, n / (total / 1000), lat[int((n + 1) / 2)], lat[int(n * 0.95 + 0.999)], lat[n], lag / n, lagmax }'
-    awk -v total="$total" -v n="${#SEGS[@]}" 'BEGIN { printf "%f\n", n / (total / 1000) }' >"$RES/$1.rate"
+    awk -v total="$total" -v n="$(wc -l <"$RES/$1.tsv")" 'BEGIN { printf "%f\n", n / (total / 1000) }' >"$RES/$1.rate"
 }
 
 # ---- pgBackRest: sync and async (process-max 2), each into its own repository
@@ -129,11 +152,14 @@ for mode in sync async; do
     asp pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" stanza-create >/dev/null
     stage "pgbackrest-$mode"
     async=n; [ "$mode" = async ] && async=y
+    pgbr=(pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" \
+        --pg1-path="$WORK/pgbackrest-$mode" --archive-async=$async --process-max=2 archive-push)
+    wait_quiet >/dev/null 2>&1 || true
+    warm_up "pgbackrest-$mode" "${pgbr[@]}"
     wait_quiet >/dev/null 2>&1 || true
     mark_ready "pgbackrest-$mode"
     log "pgBackRest archive-push $mode"
-    archiver "pgbackrest-$mode" pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$repo" \
-        --pg1-path="$WORK/pgbackrest-$mode" --archive-async=$async --process-max=2 archive-push
+    archiver "pgbackrest-$mode" "${pgbr[@]}"
 done
 
 # ---- pgwarden: direct (no daemon), and through the daemon asked by the JVM, then the native client
@@ -157,7 +183,7 @@ encryption:
   local:
     key-file: $key
 compression:
-  level: 3
+  level: $PGW_LEVEL
 admin:
   listen: 127.0.0.1:0
 schedules:
@@ -187,9 +213,11 @@ for mode in direct daemon-jvm daemon; do
     fi
     # The first call of a fresh jar writes the class-data archive; that is set-up, not archiving.
     asp env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push \
-        "$WORK/pgwarden-$mode/pg_wal/${SEGS[0]}" >/dev/null 2>&1
+        "$WORK/pgwarden-$mode/pg_wal/${ALL[0]}" >/dev/null 2>&1
     # Marked ready only after the quiet-machine wait: the daemon starts pushing ahead as soon as
     # .ready files appear, and the wait (up to a minute) must not give it a head start.
+    wait_quiet >/dev/null 2>&1 || true
+    warm_up "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
     wait_quiet >/dev/null 2>&1 || true
     mark_ready "pgwarden-$mode"
     log "pgwarden wal-push $mode ($client client)"
@@ -200,13 +228,22 @@ for mode in direct daemon-jvm daemon; do
 done
 
 echo
-echo "WAL archiving, ${#SEGS[@]} segments of 16 MiB marked ready at once ($(nproc) cores)"
+if [ "$WARMUP" -gt 0 ]; then
+    echo "WAL archiving, cold: the first burst of $WARMUP segments of 16 MiB after each tool (daemon) started ($(nproc) cores)"
+    for name in pgbackrest-sync pgbackrest-async pgwarden-direct pgwarden-daemon-jvm pgwarden-daemon; do summary "$name-cold"; done
+    awk -v a="$(cat "$RES/pgwarden-daemon-cold.rate")" -v y="$(cat "$RES/pgbackrest-async-cold.rate")" 'BEGIN {
+        printf "ratio segments/s, cold: pgwarden daemon / pgBackRest async = %.2fx\n", a / y }'
+    echo
+fi
+echo "WAL archiving, ${#SEGS[@]} segments of 16 MiB marked ready at once ($(nproc) cores); pgBackRest zstd-3, pgwarden zstd-$PGW_LEVEL"
 for name in pgbackrest-sync pgbackrest-async pgwarden-direct pgwarden-daemon-jvm pgwarden-daemon; do summary "$name"; done
 awk -v a="$(cat "$RES/pgwarden-daemon.rate")" -v s="$(cat "$RES/pgbackrest-sync.rate")" \
     -v y="$(cat "$RES/pgbackrest-async.rate")" -v d="$(cat "$RES/pgwarden-direct.rate")" \
     -v j="$(cat "$RES/pgwarden-daemon-jvm.rate")" 'BEGIN {
     printf "ratio segments/s: pgwarden daemon / pgBackRest async = %.2fx, / sync = %.2fx; pgwarden direct / pgBackRest sync = %.2fx\n", a / y, a / s, d / s
     printf "ratio segments/s: pgwarden daemon, native client / JVM client = %.2fx (JVM client / pgBackRest async = %.2fx)\n", a / j, j / y }'
+
+echo "stored WAL (both bursts): pgBackRest async $(du -sm "$WORK/pgbr-repo-async" | cut -f1) MiB, pgwarden daemon $(du -sm "$WORK/pgw-repo-daemon" | cut -f1) MiB"
 
 # ---- start-up: wal-push of a pushed-ahead segment vs a full-JVM direct push
 # The segments are marked ready again; the daemon pushes them ahead (finding them stored), so each
