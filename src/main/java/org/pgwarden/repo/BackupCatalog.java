@@ -33,12 +33,23 @@ public final class BackupCatalog {
         this.objects = Objects.requireNonNull(objects, "objects");
     }
 
-    /** Every committed backup, oldest first. */
+    /**
+     * Every committed backup, oldest first. A backup whose manifest is gone by the time it is read
+     * was expired meanwhile (expire deletes manifests first) and is left out, so listing while the
+     * daemon expires does not fail; any other failure to read a manifest is an error.
+     */
     public List<BackupInfo> list() {
         List<BackupInfo> out = new ArrayList<>();
         scan().forEach((label, seen) -> {
             if (seen.committed) {
-                out.add(summary(label, seen.storedBytes));
+                try {
+                    out.add(summary(label, seen.storedBytes));
+                } catch (PgwardenException e) {
+                    if (e.errorCode() != ErrorCode.REPO_OBJECT_MISSING
+                            || store.stat(RepositoryLayout.manifest(label)).isPresent()) {
+                        throw e;
+                    }
+                }
             }
         });
         return Collections.unmodifiableList(out);

@@ -201,7 +201,9 @@ class AdminApiIT {
         assertThat(backups.path("backups").findValuesAsText("label")).contains(label);
         assertThat(backups.path("backups").get(0).path("type").asText()).isEqualTo("full");
         // The same document as 'info --output json'.
-        JsonNode info = json(setup.cli("info", "--output", "json").out());
+        CliRun infoRun = setup.cli("info", "--output", "json");
+        assertThat(infoRun.exitCode()).as(infoRun.all()).isZero();
+        JsonNode info = json(infoRun.out());
         assertThat(backups.path("backups")).isEqualTo(info.path("backups"));
 
         // The repository gauges are read back from the repository after the run (and its expire).
@@ -343,7 +345,9 @@ class AdminApiIT {
         assertThat(handed.exitCode()).as(handed.all()).isZero();
         assertThat(handed.out()).contains("backup handed to the daemon at http://127.0.0.1:")
                 .contains("(backup-full) succeeded").contains("(full): ").contains(" files, ");
-        JsonNode info = json(setup.cli("info", "--output", "json").out());
+        CliRun infoRun = setup.cli("info", "--output", "json");
+        assertThat(infoRun.exitCode()).as(infoRun.all()).isZero();
+        JsonNode info = json(infoRun.out());
         JsonNode newest = info.path("backups").get(info.path("backups").size() - 1);
         assertThat(newest.path("annotations").path("reason").asText()).isEqualTo("handed");
         String id = handed.out().replaceAll("(?s).* as job (\\S+);.*", "$1");

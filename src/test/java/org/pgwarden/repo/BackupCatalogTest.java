@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.storage.ObjectKey;
+import org.pgwarden.storage.ObjectStore;
 import org.pgwarden.testing.InMemoryObjectStore;
 
 class BackupCatalogTest {
@@ -67,6 +68,29 @@ class BackupCatalogTest {
         assertThat(full1.storedBytes()).isEqualTo(expectedStored).isGreaterThan(3 * 100);
         assertThat(catalog.list().get(0)).isEqualTo(full1);
         assertThat(catalog.find(INCR1).orElseThrow().footer().reusedBytes()).isEqualTo(10);
+    }
+
+    @Test
+    void aBackupExpiredBetweenTheListingAndTheReadingOfItsManifestIsLeftOut() {
+        givenBackup(RepoFixture.givenFullHeader(FULL1), 1, 10);
+        givenBackup(RepoFixture.givenFullHeader(FULL2), 1, 10);
+        ObjectKey expired = RepositoryLayout.manifest(FULL1);
+        // expire runs between the listing and the read: it deletes the manifest first
+        ObjectStore racing = (ObjectStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ObjectStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("get") && args[0].equals(expired)) {
+                        store.delete(java.util.List.of(expired));
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        BackupCatalog listing = new BackupCatalog(racing, new SealedObjects(racing, RepoFixture.REPO, repo.keyring,
+                org.pgwarden.codec.Codec.zstd(1)));
+
+        assertThat(listing.list()).extracting(BackupInfo::label).containsExactly(FULL2);
     }
 
     @Test
