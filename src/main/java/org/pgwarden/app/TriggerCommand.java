@@ -25,8 +25,16 @@ import picocli.CommandLine.Option;
             "With --wait, follow it and exit with its outcome: 0 on success, else the exit code of its error."})
 final class TriggerCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How often --wait asks for the run's status; runs take seconds to hours. */
+    /**
+     * How often --wait asks for the run's status: often at first, so a run of a few seconds is
+     * reported when it ends rather than up to half a second later; then every half second, as
+     * runs take minutes to hours. A status request is a lookup in the daemon's memory.
+     */
+    static final Duration POLL_FIRST = Duration.ofMillis(25);
+    static final Duration POLL_FAST = Duration.ofMillis(100);
     static final Duration POLL = Duration.ofMillis(500);
+    /** How long --wait polls at {@link #POLL_FAST} before slowing to {@link #POLL}. */
+    static final Duration FAST_POLLING = Duration.ofMinutes(1);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -86,7 +94,9 @@ final class TriggerCommand implements Runnable {
 
     /** Polls the run until it ends; its outcome becomes the exit code. */
     static int follow(AdminClient client, String id, Duration limit, PrintWriter out) throws InterruptedException {
-        long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
+        long started = System.nanoTime();
+        long deadline = limit == null ? Long.MAX_VALUE : started + limit.toNanos();
+        long pause = POLL_FIRST.toMillis();
         String lastStatus = "";
         while (true) {
             JsonNode job = client.get("/api/v1/jobs/" + id);
@@ -114,7 +124,9 @@ final class TriggerCommand implements Runnable {
                                 + Durations.format(limit) + "; it goes on in the daemon",
                                 "follow it with: pgwarden jobs " + id, null);
                     }
-                    Thread.sleep(POLL.toMillis());
+                    Thread.sleep(pause);
+                    pause = System.nanoTime() - started < FAST_POLLING.toNanos()
+                            ? Math.min(pause * 2, POLL_FAST.toMillis()) : POLL.toMillis();
                 }
             }
         }
