@@ -38,8 +38,16 @@ public final class SealedObjectWriter {
 
     /** Pull form for {@code ObjectStore.put(key, seal(...))}: read it to the end, then its result. */
     public SealingInputStream seal(InputStream plaintext, ObjectKey objectKey, SealingKey key) {
+        return seal(plaintext, objectKey, key, null);
+    }
+
+    /**
+     * As {@link #seal(InputStream, ObjectKey, SealingKey)} for plaintext whose SHA-256 the caller
+     * already computed ({@code null}: hash it here); the result reports that digest.
+     */
+    public SealingInputStream seal(InputStream plaintext, ObjectKey objectKey, SealingKey key, byte[] knownSha256) {
         try {
-            return new SealingInputStream(plaintext, objectKey, repositoryId, key, codec);
+            return new SealingInputStream(plaintext, objectKey, repositoryId, key, codec, knownSha256);
         } catch (IOException e) {
             throw new UncheckedIOException("unable to start object '" + objectKey + "'", e);
         }

@@ -21,10 +21,10 @@ public final class SealingInputStream extends InputStream {
     private final byte[] chunk = new byte[CHUNK];
     private boolean finished;
 
-    SealingInputStream(InputStream plaintext, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec)
-            throws IOException {
+    SealingInputStream(InputStream plaintext, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec,
+            byte[] knownSha256) throws IOException {
         this.plaintext = plaintext;
-        this.sealing = new SealingOutputStream(queue, objectKey, repositoryId, key, codec);
+        this.sealing = new SealingOutputStream(queue, objectKey, repositoryId, key, codec, knownSha256);
     }
 
     @Override

@@ -17,7 +17,9 @@ import org.pgwarden.storage.ObjectKey;
  * available afterwards.
  */
 public final class SealingOutputStream extends OutputStream {
+    /** {@code null} when the caller already knows the plaintext's SHA-256 ({@link #known}). */
     private final MessageDigest digest;
+    private final byte[] known;
     private final CountingOutputStream counted;
     private final OutputStream sink;
     private final OutputStream chain;
@@ -27,8 +29,19 @@ public final class SealingOutputStream extends OutputStream {
 
     SealingOutputStream(OutputStream sink, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec)
             throws IOException {
+        this(sink, objectKey, repositoryId, key, codec, null);
+    }
+
+    /**
+     * @param knownSha256 the plaintext's SHA-256 when the caller computed it already (a WAL push
+     *                    hashes the segment to name its object): the result carries it and the
+     *                    bytes are not hashed a second time; {@code null} to hash them here
+     */
+    SealingOutputStream(OutputStream sink, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec,
+            byte[] knownSha256) throws IOException {
         this.sink = sink;
-        this.digest = sha256();
+        this.known = knownSha256 == null ? null : knownSha256.clone();
+        this.digest = knownSha256 == null ? sha256() : null;
         ObjectHeader header = new ObjectHeader(ObjectFormat.AEAD_AES256_GCM_HKDF_64KB, codec.id(), key.keyId(),
                 repositoryId, ObjectFormat.keyCheck(key));
         byte[] headerBytes = header.encode();
@@ -62,7 +75,9 @@ public final class SealingOutputStream extends OutputStream {
         if (closed) {
             throw new IOException("sealed object already closed");
         }
-        digest.update(b, off, len);
+        if (digest != null) {
+            digest.update(b, off, len);
+        }
         plaintextBytes += len;
         chain.write(b, off, len);
     }
@@ -84,7 +99,8 @@ public final class SealingOutputStream extends OutputStream {
             trailer.put(ObjectFormat.TRAILER_MAGIC).putLong(counted.count);
             sink.write(trailer.array());
             result = new SealResult(plaintextBytes,
-                    ObjectFormat.HEADER_BYTES + counted.count + ObjectFormat.TRAILER_BYTES, digest.digest());
+                    ObjectFormat.HEADER_BYTES + counted.count + ObjectFormat.TRAILER_BYTES,
+                    digest != null ? digest.digest() : known);
         } finally {
             sink.close();
         }

@@ -45,6 +45,19 @@ public final class SealedObjects {
         return put(key, plaintext, keyring.currentDataKey());
     }
 
+    /**
+     * Seals {@code plaintext}, whose SHA-256 the caller computed already (a WAL push names the
+     * object after it), under the current data key and stores it; the bytes are not hashed again.
+     */
+    public SealResult put(ObjectKey key, InputStream plaintext, byte[] knownSha256) {
+        try (SealingInputStream sealed = writer.seal(plaintext, key, keyring.currentDataKey(), knownSha256)) {
+            store.put(key, sealed);
+            return sealed.result();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
     /** Seals {@code plaintext} under {@code dataKey} (e.g. the backup's own key) and stores it. */
     public SealResult put(ObjectKey key, InputStream plaintext, SealingKey dataKey) {
         try (SealingInputStream sealed = writer.seal(plaintext, key, dataKey)) {

@@ -75,7 +75,8 @@ public final class WalPush {
                                 + " new timeline; check that only one cluster uses this repository", null);
             }
             try (InputStream in = Files.newInputStream(file)) {
-                objects.put(WalArchiveIndex.key(name, sha), in);
+                // hashed once, above: the object is named after the digest, sealing need not repeat it
+                objects.put(WalArchiveIndex.key(name, sha), in, HexFormat.of().parseHex(sha));
             }
             metrics.increment(MeterNames.WAL_PUSHES, "result", "archived");
             return new Result(name, false, Files.size(file), sha);

@@ -61,6 +61,20 @@ class SealedObjectTest {
     }
 
     @Test
+    void aDigestTheCallerKnowsIsReportedAndNotComputedAgain() throws Exception {
+        byte[] plain = givenPlaintext(SEGMENT + 17);
+        byte[] known = java.security.MessageDigest.getInstance("SHA-256").digest(plain);
+        SealedObjectWriter writer = new SealedObjectWriter(REPO, Codec.zstd(1));
+        SealingInputStream sealing = writer.seal(new ByteArrayInputStream(plain), KEY, dataKey, known);
+        byte[] sealed = sealing.readAllBytes();
+
+        assertThat(sealing.result().sha256()).isEqualTo(known);
+        assertThat(sealing.result().plaintextBytes()).isEqualTo(plain.length);
+        // the object is the same kind of object: it opens and authenticates as any other
+        assertThat(reader().open(new ByteArrayInputStream(sealed), KEY).readAllBytes()).isEqualTo(plain);
+    }
+
+    @Test
     void pullAndPushFormsAgreeOnLengthAndDigest() throws IOException {
         byte[] plain = givenPlaintext(2 * SEGMENT + 5);
         SealedObjectWriter writer = new SealedObjectWriter(REPO, Codec.zstd(3));
