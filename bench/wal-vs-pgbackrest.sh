@@ -20,7 +20,7 @@
 # into a local repository on the same disk. Runs as root; PostgreSQL and both tools run as postgres.
 #
 # usage: bench/wal-vs-pgbackrest.sh            (N=40 segments; N=100 matches shared/bench/05_wal.sh)
-# env:   N, WARMUP (default N), PGW_LEVEL (pgwarden's zstd level, default 3), RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
+# env:   N, WARMUP (default N), PGW_LEVEL (pgwarden's zstd level, default 3), PGW_PUSH_AHEAD (default 2), RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
 #        SHARED_BENCH (default ../../shared/bench relative to this script), PGBIN, PORT
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +36,7 @@ WORK=$BENCH   # lib.sh points WORK at a subdirectory; ours is the whole tree
 N=${N:-40}
 WARMUP=${WARMUP:-$N}
 PGW_LEVEL=${PGW_LEVEL:-3}
+PGW_PUSH_AHEAD=${PGW_PUSH_AHEAD:-2}
 RUNS=${RUNS:-50}
 PORT=${PORT:-55440}
 PGW="$ROOT/bin/pgwarden"
@@ -190,7 +191,7 @@ schedules:
   health-check: "0 0 0 * * ?"
 wal:
   socket: $WORK/run-$1/wal.sock
-  push-ahead: 2
+  push-ahead: $PGW_PUSH_AHEAD
   push-ahead-limit: 16
 EOF
     chmod 644 "$WORK/pgw-$1.yaml"
