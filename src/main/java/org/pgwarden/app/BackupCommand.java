@@ -98,7 +98,7 @@ final class BackupCommand implements Callable<Integer> {
 
     /**
      * Runs the backup in the daemon when one answers for this configuration: a warm JVM backs up
-     * at about twice the speed of a fresh one, and the daemon's lock orders it with its schedule.
+     * with about half the CPU of a fresh one, and the daemon's lock orders it with its schedule.
      * Empty when there is no daemon to ask (no admin API configured, none answering), so the
      * backup runs here. A daemon that answers but refuses (paused, wrong token, queue full) is
      * an error, not a reason to go around it.
