@@ -41,17 +41,13 @@ public interface PgCluster extends AutoCloseable {
      * opened, writing what it produces into {@code out}, inside the connection's current
      * transaction. Returns the rows copied. The stream is not closed.
      */
-    default long copyOut(Connection connection, String copySql, OutputStream out) throws SQLException, IOException {
-        throw new UnsupportedOperationException("COPY is not supported by " + getClass().getSimpleName());
-    }
+    long copyOut(Connection connection, String copySql, OutputStream out) throws SQLException, IOException;
 
     /**
      * Runs {@code copySql} ({@code COPY ... FROM STDIN}) on {@code connection}, feeding it
      * {@code in} to its end, inside the connection's current transaction. Returns the rows loaded.
      */
-    default long copyIn(Connection connection, String copySql, InputStream in) throws SQLException, IOException {
-        throw new UnsupportedOperationException("COPY is not supported by " + getClass().getSimpleName());
-    }
+    long copyIn(Connection connection, String copySql, InputStream in) throws SQLException, IOException;
 
     /**
      * Enters backup mode on a new dedicated connection (never a pooled one: backup mode belongs to

@@ -17,19 +17,7 @@ class TriggerCommandTest {
 
     private Path givenConfig(String admin) throws Exception {
         Path config = dir.resolve("pgwarden.yaml");
-        Files.writeString(config, """
-                stanza: main
-                postgres:
-                  data-directory: /var/lib/postgresql/15/main
-                repository:
-                  type: filesystem
-                  filesystem:
-                    path: /var/lib/pgwarden/repository
-                encryption:
-                  provider: local
-                  local:
-                    key-file: /etc/pgwarden/repository.key
-                """ + admin);
+        Files.writeString(config, org.pgwarden.config.ConfigTexts.MINIMAL + admin);
         return config;
     }
 

@@ -16,19 +16,7 @@ class AuditRetentionConfigTest {
     private final ConfigLoader loader = new ConfigLoader(expr -> expr.startsWith("bad")
             ? Optional.of("not a cron expression") : Optional.empty());
 
-    private static final String MINIMAL = """
-            stanza: main
-            postgres:
-              data-directory: /var/lib/postgresql/15/main
-            repository:
-              type: filesystem
-              filesystem:
-                path: /var/lib/pgwarden/repository
-            encryption:
-              provider: local
-              local:
-                key-file: /etc/pgwarden/repository.key
-            """;
+    private static final String MINIMAL = ConfigTexts.MINIMAL;
 
     @Test
     void noSectionMeansNoTables() {

@@ -13,19 +13,7 @@ class ConfigLoaderTest {
     private final ConfigLoader loader = new ConfigLoader(expr -> expr.contains("bad")
             ? Optional.of("bad field") : Optional.empty());
 
-    private static final String MINIMAL = """
-            stanza: main
-            postgres:
-              data-directory: /var/lib/postgresql/15/main
-            repository:
-              type: filesystem
-              filesystem:
-                path: /var/lib/pgwarden/repository
-            encryption:
-              provider: local
-              local:
-                key-file: /etc/pgwarden/repository.key
-            """;
+    private static final String MINIMAL = ConfigTexts.MINIMAL;
 
     @Test
     void shippedExampleIsValid() {

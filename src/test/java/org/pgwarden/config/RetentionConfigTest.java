@@ -10,19 +10,7 @@ import org.junit.jupiter.api.Test;
 class RetentionConfigTest {
     private final ConfigLoader loader = new ConfigLoader(expr -> Optional.empty());
 
-    private static final String MINIMAL = """
-            stanza: main
-            postgres:
-              data-directory: /var/lib/postgresql/15/main
-            repository:
-              type: filesystem
-              filesystem:
-                path: /var/lib/pgwarden/repository
-            encryption:
-              provider: local
-              local:
-                key-file: /etc/pgwarden/repository.key
-            """;
+    private static final String MINIMAL = ConfigTexts.MINIMAL;
 
     @Test
     void defaultKeepsTwoFullsWithEverythingOfThem() {
