@@ -108,7 +108,14 @@ final class BackupCommand implements Callable<Integer> {
         try {
             client = AdminClient.of(config.admin(), "add --in-process to back up in this process");
         } catch (PgwardenException e) {
-            log.debug("backing up in this process: {}", e.getMessage());
+            if (e.errorCode() == ErrorCode.ADMIN_TOKEN_INVALID) {
+                // an admin API is configured but its token cannot be read by this user: say so, as
+                // the backup then runs here, slower, instead of in the daemon
+                root.context().err().println("not handing the backup to the daemon: [" + e.errorCode().id() + "] "
+                        + e.getMessage() + "; backing up in this process (run as the daemon's user to hand it over)");
+            } else {
+                log.debug("backing up in this process: {}", e.getMessage());
+            }
             return Optional.empty();
         }
         ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);

@@ -42,6 +42,46 @@ class TriggerCommandTest {
     }
 
     @Test
+    void aBackupNotHandedToTheDaemonForWantOfItsTokenSaysWhy() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Path config = dir.resolve("unreadable-token.yaml");
+        Files.writeString(config, """
+                stanza: main
+                postgres:
+                  data-directory: %s
+                  connection:
+                    host: 127.0.0.1
+                    port: %d
+                  retry:
+                    max-attempts: 1
+                repository:
+                  type: filesystem
+                  filesystem:
+                    path: %s
+                encryption:
+                  provider: local
+                  local:
+                    key-file: %s
+                admin:
+                  listen: 127.0.0.1:9
+                  token-file: %s
+                daemon:
+                  stop-file: %s
+                """.formatted(dir.resolve("data"), closed, dir.resolve("repo"), dir.resolve("key"),
+                dir.resolve("missing.token"), dir.resolve("stop")));
+
+        CliRun r = CliRun.run("--config", config.toString(), "backup", "--type", "full");
+
+        // the backup went on in this process (and failed there, with no cluster); the reason is said first
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err()).contains("not handing the backup to the daemon: [PGW071] admin token file '"
+                + dir.resolve("missing.token") + "' does not exist").contains("backing up in this process");
+    }
+
+    @Test
     void withoutATokenFileThereIsNoApiToTalkTo() throws Exception {
         Path config = givenConfig("");
         CliRun r = CliRun.run("--config", config.toString(), "trigger", "verify");
