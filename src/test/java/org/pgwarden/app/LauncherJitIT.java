@@ -1,0 +1,48 @@
+package org.pgwarden.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pgwarden.testing.Distribution;
+
+/**
+ * The launcher gives the read path (restore, verify, wal-fetch) its JIT directives: the JVM accepts
+ * the shipped directives file and keeps C2 for the JDK's crypto code only; other commands run
+ * with the JVM's defaults.
+ */
+class LauncherJitIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void restoreVerifyAndWalFetchStartWithTheReadPathDirectivesAndOtherCommandsWithout() throws Exception {
+        for (String command : List.of("restore", "verify", "wal-fetch")) {
+            String out = help(command);
+            assertThat(out).as(command).contains("matching: ", "com/sun/crypto/provider/*.*", "Exclude:true")
+                    .contains("Usage: pgwarden " + command);
+        }
+        String info = help("info");
+        assertThat(info).doesNotContain("com/sun/crypto/provider").contains("Usage: pgwarden info");
+    }
+
+    /** {@code pgwarden COMMAND --help} through the launcher, the JVM printing its compiler directives. */
+    private String help(String command) throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(Distribution.launcher().toString(), command, "--help")
+                .redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("PGWARDEN_CDS_DIR", dir.resolve("cache").toString());
+        pb.environment().put("PGWARDEN_JAVA_OPTS", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint");
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = Files.readString(out);
+        assertThat(p.exitValue()).as(text).isZero();
+        return text;
+    }
+}
