@@ -12,17 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pgwarden.testing.Distribution;
 
 /**
- * The launcher gives the read path (restore, verify, wal-fetch) its JIT directives: the JVM accepts
- * the shipped directives file and keeps C2 for the JDK's crypto code only; other commands run
- * with the JVM's defaults.
+ * The launcher gives its short-lived heavy commands (restore, verify, wal-fetch, backup) their JIT
+ * directives: the JVM accepts the shipped file, which keeps C2 for the JDK's crypto code and the
+ * page checksum only; other commands, the daemon among them, run with the JVM's defaults.
  */
 class LauncherJitIT {
     @TempDir
     Path dir;
 
     @Test
-    void restoreVerifyAndWalFetchStartWithTheReadPathDirectivesAndOtherCommandsWithout() throws Exception {
-        for (String command : List.of("restore", "verify", "wal-fetch")) {
+    void heavyShortLivedCommandsStartWithTheDirectivesAndOtherCommandsWithout() throws Exception {
+        for (String command : List.of("restore", "verify", "wal-fetch", "backup")) {
             String out = help(command);
             assertThat(out).as(command).contains("matching: ", "com/sun/crypto/provider/*.*", "Exclude:true")
                     .contains("Usage: pgwarden " + command);
