@@ -3,15 +3,16 @@ package org.pgwarden.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.common.Secret;
@@ -21,11 +22,16 @@ import org.pgwarden.config.AdminConfig;
  * The command line's side of the admin API: reaches the running daemon on {@code admin.listen}
  * with the token from {@code admin.token-file}, and turns each way a request can fail into an
  * error that says what to do, including how to run the job without the daemon.
+ *
+ * <p>Plain blocking {@link HttpURLConnection}, not {@code java.net.http.HttpClient}: the latter keeps
+ * a selector thread waiting in native code, and a JVM exiting with a thread in native code waits
+ * 300 ms for it, which every command that asks the daemon paid at its end.
  */
 final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final int READ_TIMEOUT_MILLIS = 30_000;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final Path tokenFile;
     private final Secret token;
@@ -66,49 +72,74 @@ final class AdminClient {
     }
 
     JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send("GET", path, null);
     }
 
     JsonNode post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return send("POST", path, json);
     }
 
-    private JsonNode send(HttpRequest.Builder request) {
-        HttpResponse<String> r;
+    private JsonNode send(String method, String path, String json) {
+        byte[] body = json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+        HttpURLConnection c;
         try {
-            r = http.send(request.header("Authorization", "Bearer " + token.reveal())
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException | HttpConnectTimeoutException e) {
+            // The admin API listens on this host: no proxy, whatever the environment configures.
+            c = (HttpURLConnection) URI.create(base + path).toURL().openConnection(Proxy.NO_PROXY);
+            c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+            c.setReadTimeout(READ_TIMEOUT_MILLIS);
+            c.setRequestMethod(method);
+            c.setRequestProperty("Authorization", "Bearer " + token.reveal());
+            if (body != null) {
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(body.length);
+            }
+            c.connect();
+        } catch (ConnectException | SocketTimeoutException e) {
             throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "no pgwarden daemon answers on " + base
                     + " (admin.listen)", "start the daemon (systemctl start pgwarden); or " + withoutDaemon, e);
         } catch (IOException e) {
-            throw new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "request to the daemon on " + base
-                    + " failed: " + e.getClass().getSimpleName(), "is the daemon running? or " + withoutDaemon, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgwardenException(ErrorCode.CANCELLED, "interrupted while waiting for the daemon", e);
+            throw failed(e);
         }
-        JsonNode body = parse(r.body());
-        int status = r.statusCode();
+        int status;
+        String text;
+        try {
+            if (body != null) {
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            status = c.getResponseCode();
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        JsonNode reply = parse(text);
         if (status == 401) {
             throw new PgwardenException(ErrorCode.API_REQUEST_REFUSED, "the daemon on " + base
                     + " refused the token in '" + tokenFile + "'", "the file must hold the token the daemon was"
                     + " started with (the daemon reads admin.token-file at start)", null);
         }
-        if (status == 404 && !body.has("code")) {
+        if (status == 404 && !reply.has("code")) {
             throw new PgwardenException(ErrorCode.API_REQUEST_REFUSED, "the daemon on " + base
                     + " has no admin API: it was started without admin.token-file", "set admin.token-file and"
                     + " restart the daemon; or " + withoutDaemon, null);
         }
         if (status >= 400) {
-            String message = body.path("error").asText("HTTP " + status);
-            ErrorCode code = ErrorCode.byId(body.path("code").asText("")).orElse(
+            String message = reply.path("error").asText("HTTP " + status);
+            ErrorCode code = ErrorCode.byId(reply.path("code").asText("")).orElse(
                     status >= 500 ? ErrorCode.DAEMON_UNREACHABLE : ErrorCode.API_REQUEST_REFUSED);
             throw new PgwardenException(code == ErrorCode.USAGE ? ErrorCode.API_REQUEST_REFUSED : code,
                     "the daemon refused the request: " + message);
         }
-        return body;
+        return reply;
+    }
+
+    private PgwardenException failed(IOException e) {
+        return new PgwardenException(ErrorCode.DAEMON_UNREACHABLE, "request to the daemon on " + base
+                + " failed: " + e.getClass().getSimpleName(), "is the daemon running? or " + withoutDaemon, e);
     }
 
     /** The body as JSON; a 404 for an unknown run still carries JSON with a code. */

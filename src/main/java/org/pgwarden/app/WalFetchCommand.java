@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true,
-        description = {"Restore one WAL file from the repository: restore_command = 'pgwarden wal-fetch %f %p'.",
+        description = {"Restore one WAL file from the repository: restore_command = 'pgwarden wal-fetch %%f %%p'.",
             "Exits 0 once the file is verified and in place, 1 when it is not in the archive (how recovery learns"
                     + " where the archive ends), and 126 when fetching fails (unreachable repository, integrity"
                     + " error), so that PostgreSQL stops recovery instead of ending it early with data missing.",
@@ -32,10 +32,10 @@ final class WalFetchCommand implements Callable<Integer> {
 
     private final PgwardenCli root;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file name (%f in restore_command).")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file name (%%f in restore_command).")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DESTINATION", description = "Where to place it (%p in restore_command).")
+    @Parameters(index = "1", paramLabel = "DESTINATION", description = "Where to place it (%%p in restore_command).")
     Path destination;
 
     WalFetchCommand(PgwardenCli root) {

@@ -16,12 +16,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-push", mixinStandardHelpOptions = true,
-        description = {"Archive one WAL file into the repository: archive_command = 'pgwarden wal-push %p'.",
+        description = {"Archive one WAL file into the repository: archive_command = 'pgwarden wal-push %%p'.",
             "Exits 0 only once the file is durably stored (or was already, with the same content)."})
 final class WalPushCommand implements Callable<Integer> {
     private final PgwardenCli root;
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (%p in archive_command).")
+    @Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (%%p in archive_command).")
     Path file;
 
     @Option(names = "--direct", description = {"Push the file from this process without asking the daemon",

@@ -23,22 +23,24 @@ class LauncherJitIT {
     @Test
     void heavyShortLivedCommandsStartWithTheDirectivesAndOtherCommandsWithout() throws Exception {
         for (String command : List.of("restore", "verify", "wal-fetch", "backup")) {
-            String out = help(command);
+            String out = help(command, "-XX:+UnlockDiagnosticVMOptions -XX:+DisplayVMOutput -XX:+CompilerDirectivesPrint");
             assertThat(out).as(command).contains("matching: ", "com/sun/crypto/provider/*.*", "Exclude:true")
                     .contains("Usage: pgwarden " + command);
+            assertThat(help(command, "")).as("the JVM's note on the directives stays out of the output")
+                    .startsWith("Usage: pgwarden " + command).doesNotContain("WARN");
         }
-        String info = help("info");
+        String info = help("info", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint");
         assertThat(info).doesNotContain("com/sun/crypto/provider").contains("Usage: pgwarden info");
     }
 
-    /** {@code pgwarden COMMAND --help} through the launcher, the JVM printing its compiler directives. */
-    private String help(String command) throws Exception {
+    /** {@code pgwarden COMMAND --help} through the launcher, with extra JVM options. */
+    private String help(String command, String javaOptions) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         ProcessBuilder pb = new ProcessBuilder(Distribution.launcher().toString(), command, "--help")
                 .redirectErrorStream(true).redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("PGWARDEN_CDS_DIR", dir.resolve("cache").toString());
-        pb.environment().put("PGWARDEN_JAVA_OPTS", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint");
+        pb.environment().put("PGWARDEN_JAVA_OPTS", javaOptions);
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String text = Files.readString(out);
