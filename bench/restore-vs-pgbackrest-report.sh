@@ -3,7 +3,7 @@
 # MEDIAN over runs of restore time, its CPU (user + sys) and peak RSS, the time until the started
 # cluster accepts connections and until recovery is done, and the total; throughput is PGDATA
 # bytes (without pg_wal) / restore time, and (PGDATA + WAL replayed) / total time end to end.
-# Ratios are pgwarden / pgBackRest throughput (> 1: pgwarden is faster).
+# Ratios are pgwarden / pgBackRest throughput for each pgwarden variant (> 1: pgwarden is faster).
 # usage: bench/restore-vs-pgbackrest-report.sh RESDIR
 set -euo pipefail
 RES=${1:?usage: $0 RESDIR}
@@ -35,12 +35,13 @@ awk -F'\t' -v pgdata="$pgdata" '
       printf "| %s | %d (%d, %d) | %.2f | %.0f | %.1f | %.0f / %.0f | %.2f | %.2f | %d | %.2f | %.0f |\n", k, runs[k], bad[k], dirty[k],
         R[k], mbs, P[k], med(mx[k]) / 1024, med(tr[k]) / 1024, med(rd[k]), C[k], S[k], T[k], tmbs
     }
-    w = "pgwarden"; b = "pgbackrest"
-    if (R[w] > 0 && R[b] > 0 && T[w] > 0 && T[b] > 0) {
-      print ""
-      printf "pgwarden / pgBackRest throughput: restore only %.2fx, recovery (start to writable) %.2fx, end to end %.2fx (target >= 1.2x)\n",
-        R[b] / R[w], C[b] / C[w], T[b] / T[w]
-      if (P[b] > 0) printf "restore CPU seconds pgwarden / pgBackRest: %.2fx\n", P[w] / P[b]
+    b = "pgbackrest"; print ""
+    for (i = 1; i <= nk; i++) {
+      w = order[i]
+      if (w == b || !(R[w] > 0 && R[b] > 0 && T[w] > 0 && T[b] > 0)) continue
+      printf "%s / pgBackRest throughput: restore only %.2fx, recovery (start to writable) %.2fx, end to end %.2fx (target >= 1.2x)\n",
+        w, R[b] / R[w], C[b] / C[w], T[b] / T[w]
+      if (P[b] > 0) printf "restore CPU seconds %s / pgBackRest: %.2fx\n", w, P[w] / P[b]
     }
   }' "$RES/runs.tsv"
 echo
@@ -49,6 +50,6 @@ echo "MB/s: PGDATA without pg_wal per second of restore; total: PGDATA + WAL rep
 echo
 echo '```'
 cat "$RES/env.txt"
-grep -E 'pgdata_nowal_bytes|backup_bytes|wal_after_backups_bytes|pgbench_init' "$RES/values.tsv" || true
+grep -E 'pgdata_nowal_bytes|backup_bytes|wal_after_backups_bytes|pgbench_init|handed_warmup' "$RES/values.tsv" || true
 awk '/^tps/ { print "pgbench " $0; exit }' "$RES/pgbench.txt" 2>/dev/null || true
 echo '```'

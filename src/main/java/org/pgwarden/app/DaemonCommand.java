@@ -1,9 +1,11 @@
 package org.pgwarden.app;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pgwarden.adapter.micrometer.MicrometerMetrics;
 import org.pgwarden.adapter.systemd.SystemdNotifier;
 import org.pgwarden.common.ExitCode;
+import org.pgwarden.config.ConfigLoader;
 import org.pgwarden.config.PgwardenConfig;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -20,13 +22,15 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PgwardenConfig config = root.loadConfig().config();
+        ConfigLoader.Loaded loaded = root.loadConfig();
+        PgwardenConfig config = loaded.config();
         LoggingSetup.apply(config.logging());
         SignalWaiter signals = new SignalWaiter().install();
         MicrometerMetrics metrics = new MicrometerMetrics(config.stanza(), config.metrics().jvm());
         Components components = Components.open(config, root.context().environment(), metrics);
         Daemon daemon = new Daemon(config, components, metrics, root.context().clock(),
                 new SystemdNotifier(root.context().environment()), root.context().environment());
+        daemon.jobs().configFile(Path.of(loaded.source()));
         try {
             daemon.start();
             root.context().out().println("pgwarden daemon running; metrics at http://"

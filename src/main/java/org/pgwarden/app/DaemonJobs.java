@@ -28,6 +28,8 @@ import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupLabel;
 import org.pgwarden.repo.BackupType;
 import org.pgwarden.retention.ExpireJob;
+import org.pgwarden.restore.Restore;
+import org.pgwarden.restore.RestoreJob;
 import org.pgwarden.restore.VerifyJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * {@code drill} ({@code set}: a label, latest or random, {@code target-time}: an ISO-8601 time or latest),
  * {@code maintenance} ({@code window}: a configured window; {@code opened-at}: its scheduled start, default now),
  * {@code audit-retention} ({@code table}: one configured {@code schema.table}; default every table),
+ * {@code restore} ({@code pgdata}: an absolute directory, and the options of {@code pgwarden restore} by
+ * their names: {@code set}, {@code target-time}, {@code target-lsn}, {@code target-xid},
+ * {@code target-name}, {@code target}, {@code target-action}, {@code target-timeline}, {@code delta},
+ * {@code tablespace-map} (OLD=NEW pairs separated by commas), {@code parallelism}, {@code wal-source}),
  * and whatever else is {@link #register registered}. Every run goes through the {@link JobRunner}, so pause, locks, metrics and the outcome
  * line apply to all of them.
  */
@@ -54,6 +60,7 @@ public final class DaemonJobs {
     /** Backup parameters {@code annotation.KEY} become the backup's annotations (as {@code --annotation KEY=VALUE}). */
     static final String ANNOTATION = "annotation.";
     public static final String AUDIT_RETENTION = AuditRetentionJob.KIND;
+    public static final String RESTORE = RestoreJob.KIND;
 
     /** Builds a job of one kind from its parameters; throws a {@code USAGE} error for bad ones. */
     @FunctionalInterface
@@ -66,6 +73,7 @@ public final class DaemonJobs {
     private final List<String> kindsInOrder = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<String> afterBackup = new CopyOnWriteArrayList<>();
     private volatile Runnable repositoryChanged = () -> { };
+    private volatile Optional<java.nio.file.Path> configFile = Optional.empty();
 
     public DaemonJobs(JobRunner runner) {
         this.runner = runner;
@@ -140,10 +148,53 @@ public final class DaemonJobs {
             return new AuditRetentionJob(AuditWiring.retention(config, components, repo, metrics),
                     Optional.ofNullable(p.get("table")));
         });
+        jobs.register(RESTORE, p -> restore(jobs, config, repo, clock, metrics, p));
         if (config.retention().expireAfterBackup()) {
             jobs.runAfterEachBackup(EXPIRE);
         }
         return jobs;
+    }
+
+    /**
+     * The configuration file the daemon was started with: the {@code restore_command} a restore
+     * writes runs {@code pgwarden wal-fetch} with it. Without it, restores are refused.
+     */
+    public DaemonJobs configFile(java.nio.file.Path file) {
+        this.configFile = Optional.of(file.toAbsolutePath());
+        return this;
+    }
+
+    private static Job restore(DaemonJobs jobs, PgwardenConfig config, RepositoryAccess repo, Clock clock,
+            Metrics metrics, Map<String, String> p) {
+        List<String> allowed = new ArrayList<>(RestoreOptions.NAMES);
+        allowed.addAll(List.of("pgdata", "delta", "parallelism"));
+        Params.only(RESTORE, p, allowed.toArray(String[]::new));
+        java.util.function.UnaryOperator<String> name = n -> "parameter '" + n + "' of job kind '" + RESTORE + "'";
+        String dir = p.get("pgdata");
+        if (dir == null || !dir.startsWith("/")) {
+            throw new PgwardenException(ErrorCode.USAGE, "job kind '" + RESTORE + "' needs the parameter 'pgdata', an"
+                    + " absolute path of the directory to restore into" + (dir == null ? "" : "; got '" + dir + "'"));
+        }
+        int parallelism;
+        try {
+            parallelism = Integer.parseInt(p.getOrDefault("parallelism", "2"));
+        } catch (NumberFormatException e) {
+            parallelism = 0;
+        }
+        if (parallelism < 1 || parallelism > 64) {
+            throw new PgwardenException(ErrorCode.USAGE, name.apply("parallelism") + " must be a number from 1 to 64,"
+                    + " got '" + p.get("parallelism") + "'");
+        }
+        java.nio.file.Path configPath = jobs.configFile.orElseThrow(() -> new PgwardenException(ErrorCode.USAGE,
+                "this daemon was started without a configuration file, so the restore_command it would write"
+                        + " cannot name one", "run 'pgwarden restore --in-process' instead", null));
+        RestoreOptions o = RestoreOptions.of(p);
+        RestoreOptions.Parsed r = o.parse(config.restore().walSource(), name);
+        Restore.Request request = new Restore.Request(java.nio.file.Path.of(dir), r.label(), r.target(), r.action(),
+                o.timeline(), Params.bool(RESTORE, p, "delta"), r.tablespaces(),
+                RestoreCommand.walFetchCommand(configPath), "postgres", parallelism, r.walSource(),
+                config.restore().stagingDirectory());
+        return new RestoreJob(new Restore(repo.store(), repo.objects(), clock, metrics), request);
     }
 
     /** Adds (or replaces) the kind {@code kind}. */

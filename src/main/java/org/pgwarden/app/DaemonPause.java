@@ -8,6 +8,7 @@ import org.pgwarden.job.JobGate;
 import org.pgwarden.job.JobTrigger;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.metrics.Metrics;
+import org.pgwarden.restore.RestoreJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * exists (running ones finish), the {@code pgwarden_daemon_paused} gauge and one log line per
  * change. The file is read whenever a run is about to start and on every scrape of /metrics or
  * /health, so no watcher thread is needed. Health checks still run (readiness must stay true),
- * and WAL archiving is not a job: it never pauses, or PostgreSQL would fill pg_wal.
+ * restores handed over by {@code pgwarden restore} still run (an operator restores during the very
+ * maintenance a pause is for, and the command in its own process ignores the pause too), and WAL
+ * archiving is not a job: it never pauses, or PostgreSQL would fill pg_wal.
  */
 final class DaemonPause implements JobGate {
     private static final Logger log = LoggerFactory.getLogger(DaemonPause.class);
@@ -51,7 +54,7 @@ final class DaemonPause implements JobGate {
     @Override
     public Optional<Refusal> refusal(Job job, JobTrigger trigger) {
         Optional<StopFile.Pause> p = check();
-        if (p.isEmpty() || job instanceof HealthCheckJob) {
+        if (p.isEmpty() || job instanceof HealthCheckJob || job instanceof RestoreJob) {
             return Optional.empty();
         }
         return Optional.of(new Refusal(ErrorCode.PAUSED, "paused: " + p.get().describe()));

@@ -89,6 +89,14 @@ public final class Restore {
     public record Result(BackupLabel label, String why, long files, long bytesWritten, long bytesFetched,
             Duration took, WalCheck.Result wal, Optional<WalStaging.Result> staged) {
 
+        /** What was restored, as the first line of the summary: backup, directory, sizes, target. */
+        public String headline(Request request) {
+            return "restored backup " + label + " (" + why + ") into '" + request.pgdata() + "': " + files + " files, "
+                    + ByteSize.ofBytes(bytesWritten).toHuman() + " written, " + ByteSize.ofBytes(bytesFetched).toHuman()
+                    + " fetched, " + took.toSeconds() + "s; recovery to " + request.target().describe() + ", WAL "
+                    + request.walSource().text();
+        }
+
         /** Lines for the operator after the first: WAL, staging, warnings. */
         public List<String> details() {
             List<String> out = new ArrayList<>();

@@ -159,9 +159,10 @@ class AdminApiIT {
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(json(unknown.body()).path("error").asText())
                 .isEqualTo("unknown job kind 'vacuum'; valid kinds: backup, verify, expire, drill, maintenance,"
-                        + " audit-retention");
+                        + " audit-retention, restore");
         assertThat(json(unknown.body()).path("validKinds").toString())
-                .isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\",\"maintenance\",\"audit-retention\"]");
+                .isEqualTo("[\"backup\",\"verify\",\"expire\",\"drill\",\"maintenance\",\"audit-retention\","
+                        + "\"restore\"]");
 
         // Every usage-class error code is a 400, such as a maintenance window that is not configured.
         Http.Reply noWindow = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"maintenance\",\"window\":\"nightly\"}");
@@ -363,6 +364,47 @@ class AdminApiIT {
         assertThat(alone.exitCode()).as(alone.all()).isZero();
         assertThat(alone.err()).contains("no daemon answers on http://127.0.0.1:").contains("backing up in this process");
         assertThat(alone.out()).startsWith("✔ backup ").contains("(incr, parent ");
+    }
+
+    @Test
+    @Order(10)
+    void theRestoreCommandHandsTheRestoreToTheDaemonWhichWritesRecoverySettingsNamingItsConfiguration()
+            throws Exception {
+        awaitNoRunningJobs();
+        Path target = Files.createDirectories(dir.resolve("restored"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+        BackupSetup.givePostgres(target);
+
+        CliRun handed = setup.cli("restore", "--pgdata", target.toString(), "--target", "immediate",
+                "--target-action", "promote", "--wal-source", "fetch");
+
+        assertThat(handed.exitCode()).as(handed.all()).isZero();
+        assertThat(handed.out()).contains("restore handed to the daemon at http://127.0.0.1:")
+                .contains("(restore) succeeded").contains("restored backup ").contains("; WAL: timeline 1, ")
+                .contains("next: start PostgreSQL on it (as its OS user): pg_ctl -D '" + target + "' start");
+        assertThat(target.resolve("PG_VERSION")).exists();
+        assertThat(target.resolve("global/pg_control")).exists();
+        assertThat(target.resolve("recovery.signal")).exists();
+        assertThat(Files.readString(target.resolve("postgresql.auto.conf")))
+                .contains("--config " + setup.config().toAbsolutePath() + " wal-fetch %f %p")
+                .contains("recovery_target = 'immediate'").contains("recovery_target_action = 'promote'");
+        assertThat(Files.getOwner(target.resolve("PG_VERSION")).getName()).isEqualTo("postgres");
+        String id = handed.out().replaceAll("(?s).* as job (\\S+);.*", "$1");
+        assertThat(setup.cli("jobs", id).out()).contains("status: succeeded").contains("kind: restore");
+
+        // what the daemon refuses reaches the command with the daemon's reason and exit code
+        CliRun again = setup.cli("restore", "--pgdata", target.toString());
+        assertThat(again.exitCode()).as(again.all()).isEqualTo(2);
+        assertThat(again.all()).contains("restore handed to the daemon").contains("'" + target + "' is not empty");
+
+        // bad parameters are a 400 naming them, as for every kind
+        Http.Reply bad = Http.send("POST", api + "/jobs", TOKEN,
+                "{\"kind\":\"restore\",\"pgdata\":\"/nowhere\",\"target-lsn\":\"soon\"}");
+        assertThat(bad.status()).as(bad.body()).isEqualTo(400);
+        assertThat(bad.body()).contains("parameter 'target-lsn' of job kind 'restore' 'soon' is not a WAL position");
+        Http.Reply relative = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"restore\",\"pgdata\":\"data\"}");
+        assertThat(relative.status()).as(relative.body()).isEqualTo(400);
+        assertThat(relative.body()).contains("needs the parameter 'pgdata', an absolute path");
     }
 
     /** Polls GET /jobs until no run is waiting or running. */
