@@ -23,10 +23,11 @@
 # pgwarden runs twice per run: `restore --in-process` (a fresh JVM: a restore on a host where no
 # daemon runs, as after losing the host), and, unless DAEMON=0, the plain `restore` with the daemon
 # of the same configuration running, which hands the restore to it (pgwarden-handed; its CPU is
-# the command's plus the daemon's over the run). The daemon's first restore warms its JIT, as its
-# scheduled drills would; it is timed apart (value handed_warmup_restore_s) and not counted.
+# the command's plus the daemon's over the run). The daemon's first HANDED_WARMUP restores (default
+# 1) warm its JIT, as its scheduled drills would; they are timed apart (values
+# handed_warmup_restore_s) and not counted.
 #
-# usage: [SCALE=20] [TXNS=5000] [RUNS=3] [PARALLEL=2] [LEVEL=3] [PGBR_ASYNC=1] [COLD=0] [DAEMON=1]
+# usage: [SCALE=20] [TXNS=5000] [RUNS=3] [PARALLEL=2] [LEVEL=3] [PGBR_ASYNC=1] [COLD=0] [DAEMON=1] [HANDED_WARMUP=1]
 #        [PGW_RESTORE_ARGS="..."] [PGWARDEN=path/to/bin/pgwarden] [SKIP_INSTALL=1] [KEEP_DATA=1] [BENCH=DIR] [SHARED_BENCH=DIR]
 #        bench/restore-vs-pgbackrest.sh
 # TXNS is per pgbench client (4 clients). COLD=1 drops the page cache before every restore and start.
@@ -48,6 +49,7 @@ export RES=${RES:-$BENCH/results}
 export PGPORT=${PGPORT:-55442} RPORT=${RPORT:-55443}
 ADMIN_PORT=${ADMIN_PORT:-55444}
 DAEMON=${DAEMON:-1}
+HANDED_WARMUP=${HANDED_WARMUP:-1}
 export QUIET_MAX=${QUIET_MAX:-10}  # a shared box: do not wait long for quiet; contamination is recorded per run instead
 export MAX_TRIES=${MAX_TRIES:-1}   # repeated runs + medians instead of retries
 PGWARDEN=${PGWARDEN:-$ROOT/bin/pgwarden}   # another build's launcher can be compared (its restore_command is its own)
@@ -168,14 +170,17 @@ start_daemon() {
   [ -n "$DAEMON_JVM" ] || { echo "daemon JVM not found below PID $DAEMON_PID; see $RES/daemon.log" >&2; exit 1; }
   trap 'kill "$DAEMON_JVM" 2>/dev/null || true' EXIT
   HZ=$(getconf CLK_TCK)
-  # warm-up: the daemon's first restore (not counted)
-  fresh_restore_dir
-  local t0; t0=$(date +%s.%N)
-  # shellcheck disable=SC2086
-  asp "$PGWARDEN" --config "$PGW/$CFG/pgwarden.yaml" restore --pgdata "$RESTORE" --parallelism "$PARALLEL" \
-    ${PGW_RESTORE_ARGS:-} > "$RES/handed-warmup.txt" 2>&1 || { log "FAILED: warm-up restore in the daemon"; cat "$RES/handed-warmup.txt"; exit 1; }
-  record handed_warmup_restore_s "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')"
-  grep -q "restore handed to the daemon" "$RES/handed-warmup.txt" || { log "the restore was not handed to the daemon"; cat "$RES/handed-warmup.txt"; exit 1; }
+  # warm-up: the daemon's first restores (not counted)
+  local t0 w
+  for w in $(seq 1 "$HANDED_WARMUP"); do
+    fresh_restore_dir
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    asp "$PGWARDEN" --config "$PGW/$CFG/pgwarden.yaml" restore --pgdata "$RESTORE" --parallelism "$PARALLEL" \
+      ${PGW_RESTORE_ARGS:-} > "$RES/handed-warmup.txt" 2>&1 || { log "FAILED: warm-up restore in the daemon"; cat "$RES/handed-warmup.txt"; exit 1; }
+    record handed_warmup_restore_s "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')"
+    grep -q "restore handed to the daemon" "$RES/handed-warmup.txt" || { log "the restore was not handed to the daemon"; cat "$RES/handed-warmup.txt"; exit 1; }
+  done
 }
 run_one() {  # run_one TOOL RUN
   local tool=$1 run=$2 label row t0 ready recovered segs got ok=yes fcpu

@@ -1,6 +1,7 @@
 package org.pgwarden.restore;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -251,23 +254,64 @@ public final class Restore {
         AtomicLong written = new AtomicLong();
         AtomicLong fetched = new AtomicLong();
         AtomicLong done = new AtomicLong();
+        // Either side failing stops the other: data files and WAL staged alongside share it.
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        // Staging needs nothing from the data files, so into a fresh directory it runs alongside them
+        // and uses the time their writers wait for the disk. A delta restore stages afterwards:
+        // removing the files the backup does not hold would race with it.
+        boolean prestage = request.walSource() == WalSource.PRESTAGE;
+        AtomicLong stagedBytes = new AtomicLong();
+        CompletableFuture<WalStaging.Result> alongside = prestage && !request.delta()
+                ? CompletableFuture.supplyAsync(() -> stageAlongside(plan, request, owner, context, failure, stagedBytes),
+                        r -> {
+                            Thread t = new Thread(r, "pgwarden-wal-stage-main");
+                            t.setDaemon(true);
+                            t.start();
+                        })
+                : null;
+        long total = choice.backup().footer().totalSize() + (alongside == null ? 0 : WalStaging.totalBytes(plan.wal()));
         ManifestHeader header;
         try (ManifestReader manifest = ManifestReader.open(objects, label);
-                Progress progress = Progress.start("restore " + label, choice.backup().footer().totalSize(),
-                        done::get, clock)) {
+                Progress progress = Progress.start("restore " + label, total, () -> done.get() + stagedBytes.get(),
+                        clock)) {
             header = manifest.header();
-            writeAll(manifest, request, owner, context, files, written, fetched, done);
+            writeAll(manifest, request, owner, context, files, written, fetched, done, failure);
+        } catch (IOException | RuntimeException e) {
+            failure.compareAndSet(null, e);
+            awaitQuietly(alongside);
+            throw e;
         }
         metrics.increment(MeterNames.RESTORE_BYTES, written.get(), "what", "files");
+        try {
+            return finish(plan, request, context, started, owner, header, alongside, files, written, fetched);
+        } catch (IOException | RuntimeException e) {
+            // The control file is in place by now; without it PostgreSQL refuses to start on a
+            // directory whose WAL staging or recovery settings failed (it would otherwise try crash
+            // recovery from the backup's checkpoint, without backup_label).
+            try {
+                Files.deleteIfExists(request.pgdata().resolve(PgDataLayout.CONTROL_FILE));
+            } catch (IOException ignored) {
+                // the first failure is the one reported
+            }
+            throw e;
+        }
+    }
+
+    private Result finish(Plan plan, Request request, JobContext context, Instant started, FileOwner owner,
+            ManifestHeader header, CompletableFuture<WalStaging.Result> alongside, AtomicLong files,
+            AtomicLong written, AtomicLong fetched) throws IOException {
+        BackupLabel label = plan.choice().backup().label();
+        boolean prestage = request.walSource() == WalSource.PRESTAGE;
         if (request.delta()) {
             long removed = TargetDirectory.removeExtras(request.pgdata(), objects, label);
             log.info("delta restore removed {} file(s) that are not in backup {}", removed, label);
         }
         Optional<WalStaging.Result> staged = Optional.empty();
         String restoreCommand = request.restoreCommand();
-        if (request.walSource() == WalSource.PRESTAGE) {
-            WalStaging.Result s = new WalStaging(new WalArchiveIndex(store), objects, clock)
-                    .stage(plan.wal(), request.staging(), owner, request.parallelism(), context);
+        if (prestage) {
+            WalStaging.Result s = alongside != null ? join(alongside)
+                    : new WalStaging(new WalArchiveIndex(store), objects, clock)
+                            .stage(plan.wal(), request.staging(), owner, request.parallelism(), context);
             metrics.increment(MeterNames.RESTORE_BYTES, s.bytes(), "what", "wal");
             staged = Optional.of(s);
             restoreCommand = WalStaging.restoreCommand(s.directory(), request.restoreCommand());
@@ -276,12 +320,52 @@ public final class Restore {
         RecoveryFiles.write(request, restoreCommand, header, owner);
         owner.directory(request.pgdata(), 0700);
         Duration took = Duration.between(started, clock.instant());
-        Result result = new Result(label, choice.why(), files.get(), written.get(), fetched.get(), took, plan.wal(),
-                staged);
+        Result result = new Result(label, plan.choice().why(), files.get(), written.get(), fetched.get(), took,
+                plan.wal(), staged);
         log.info("restored backup {} into '{}': {} files, {} written, {} fetched, {}s; {}", label, request.pgdata(),
                 files.get(), ByteSize.ofBytes(written.get()).toHuman(), ByteSize.ofBytes(fetched.get()).toHuman(),
                 took.toSeconds(), String.join("; ", result.details()));
         return result;
+    }
+
+    private WalStaging.Result stageAlongside(Plan plan, Request request, FileOwner owner, JobContext context,
+            AtomicReference<Throwable> failure, AtomicLong bytes) {
+        try {
+            return new WalStaging(new WalArchiveIndex(store), objects, clock).stageAlongside(plan.wal(),
+                    request.staging(), owner, request.parallelism(), context, failure, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+            throw e;
+        }
+    }
+
+    /** The staging's result, or its failure as it was thrown. */
+    private static WalStaging.Result join(CompletableFuture<WalStaging.Result> staging) throws IOException {
+        try {
+            return staging.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** After the data files failed: lets the staging stop (it sees the failure) before the error is reported. */
+    private static void awaitQuietly(CompletableFuture<WalStaging.Result> staging) {
+        if (staging == null) {
+            return;
+        }
+        try {
+            staging.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException ignored) {
+            // the data files' failure is the one reported
+        }
     }
 
     private record Task(ManifestEntry entry, Path target) {
@@ -289,10 +373,10 @@ public final class Restore {
     }
 
     private void writeAll(ManifestReader manifest, Request request, FileOwner owner, JobContext context,
-            AtomicLong files, AtomicLong written, AtomicLong fetched, AtomicLong done) throws IOException {
+            AtomicLong files, AtomicLong written, AtomicLong fetched, AtomicLong done, AtomicReference<Throwable> failure)
+            throws IOException {
         int workers = Math.max(1, request.parallelism());
         BlockingQueue<Task> queue = new ArrayBlockingQueue<>(workers * 4);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "pgwarden-restore");
             t.setDaemon(true);

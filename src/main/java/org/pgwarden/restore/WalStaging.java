@@ -84,18 +84,39 @@ public final class WalStaging {
 
     Result stage(WalCheck.Result wal, Path directory, FileOwner owner, int parallelism, JobContext context)
             throws IOException {
+        return stage(wal, directory, owner, parallelism, context, new AtomicReference<>(), new AtomicLong(), true);
+    }
+
+    /**
+     * Stages while something else runs (the data files of the same restore): stops as soon as
+     * {@code failure} is set, by either side, and sets it on a failure of its own; counts bytes
+     * into {@code bytes} for the caller's progress instead of showing its own.
+     */
+    Result stageAlongside(WalCheck.Result wal, Path directory, FileOwner owner, int parallelism, JobContext context,
+            AtomicReference<Throwable> failure, AtomicLong bytes) throws IOException {
+        return stage(wal, directory, owner, parallelism, context, failure, bytes, false);
+    }
+
+    /** Bytes staging {@code wal} writes: its segments and history files. */
+    static long totalBytes(WalCheck.Result wal) {
+        WalPlan plan = wal.plan();
+        return plan.segments(plan.stageSpans()) * plan.segmentSize()
+                + wal.history().stream().mapToLong(ObjectInfo::size).sum();
+    }
+
+    private Result stage(WalCheck.Result wal, Path directory, FileOwner owner, int parallelism, JobContext context,
+            AtomicReference<Throwable> failure, AtomicLong bytes, boolean showProgress) throws IOException {
         Instant started = clock.instant();
         prepare(directory, owner);
         WalPlan plan = wal.plan();
         long segments = plan.segments(plan.stageSpans());
-        long total = segments * plan.segmentSize() + wal.history().stream().mapToLong(ObjectInfo::size).sum();
+        long total = totalBytes(wal);
         log.info("staging {} WAL segment(s) and {} history file(s) ({}) into '{}' with {} parallel download(s)",
                 segments, wal.history().size(), ByteSize.ofBytes(total).toHuman(), directory,
                 parallelism);
         writeArchivedList(directory, owner);
         AtomicLong files = new AtomicLong();
-        AtomicLong bytes = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long bytesBefore = bytes.get();
         int workers = Math.max(1, parallelism);
         // A full queue makes the submitting thread download too: bounded work in flight, no idle waiting.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
@@ -104,7 +125,8 @@ public final class WalStaging {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        try (Progress progress = Progress.start("restore WAL staging", total, bytes::get, clock)) {
+        try (Progress progress = showProgress ? Progress.start("restore WAL staging", total, bytes::get, clock)
+                : null) {
             try {
                 for (ObjectInfo h : wal.history()) {
                     submit(pool, h, directory, owner, files, bytes, failure);
@@ -122,9 +144,10 @@ public final class WalStaging {
             throw PgwardenException.of(failure.get());
         }
         Duration took = Duration.between(started, clock.instant());
-        log.info("staged {} WAL file(s), {}, in {}s into '{}'", files.get(),
-                ByteSize.ofBytes(bytes.get()).toHuman(), took.toSeconds(), directory);
-        return new Result(directory, files.get(), bytes.get(), took);
+        long staged = bytes.get() - bytesBefore;
+        log.info("staged {} WAL file(s), {}, in {}s into '{}'", files.get(), ByteSize.ofBytes(staged).toHuman(),
+                took.toSeconds(), directory);
+        return new Result(directory, files.get(), staged, took);
     }
 
     private void submitSpan(ThreadPoolExecutor pool, WalPlan.Span span, int segmentSize, Path directory,

@@ -186,6 +186,34 @@ class RestoreWalIT {
         assertThat(names(pgdata.resolve("pgwarden-wal"))).doesNotContain(middleSegment);
     }
 
+    @Test
+    @Order(4)
+    void aDamagedSegmentStagedAlongsideTheDataFilesFailsTheRestoreAndLeavesNothingToStartFrom() throws Exception {
+        Path object;
+        try (Stream<Path> s = Files.list(setup.repository().resolve("wal").resolve("00000001"))) {
+            object = s.filter(p -> p.getFileName().toString().startsWith(middleSegment + "-")).findFirst()
+                    .orElseThrow();
+        }
+        byte[] original = Files.readAllBytes(object);
+        byte[] damaged = original.clone();
+        damaged[damaged.length / 2] ^= 0x5a;
+        Files.write(object, damaged);
+        try {
+            Path pgdata = restores.resolve("damaged-wal");
+            CliRun r = restore(pgdata, "--target-lsn", endLsn, "--wal-source", "prestage", "--in-process");
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(4);
+            assertThat(r.err()).contains(middleSegment).contains("failed authentication");
+            assertThat(r.out()).doesNotContain("✔ restored");
+            // whether the data files were all written or not when staging failed, PostgreSQL has
+            // nothing to start from: no control file, no recovery settings
+            assertThat(pgdata.resolve("global").resolve("pg_control")).doesNotExist();
+            assertThat(pgdata.resolve("recovery.signal")).doesNotExist();
+            assertThat(pgdata.resolve("backup_label")).doesNotExist();
+        } finally {
+            Files.write(object, original);
+        }
+    }
+
     private static Restore restorer(RecordingMetrics metrics) {
         BackupSetup.Repository repo = setup.open();
         return new Restore(repo.store(), repo.objects(), Clock.systemUTC(), metrics);
