@@ -38,7 +38,7 @@ awk -F'\t' '
     for (i = 1; i <= nk; i++) {
       k = order[i]; split(k, p, SUBSEP)
       ratio = "| | | | |"
-      if (p[2] == "pgwarden") {
+      if (p[2] ~ /^pgwarden/) {
         pm = p[3]; sub(/^l[0-9]+_/, "", pm); sub(/_s.*/, "", pm)
         b = p[1] SUBSEP "pgbackrest" SUBSEP pm
         if (b in W && W[b] > 0 && S[b] > 0 && R[b] > 0)
@@ -50,8 +50,8 @@ awk -F'\t' '
   }' "$RES/measure.tsv" "$T"
 echo
 echo "Ratios are pgwarden / pgBackRest at the same parallelism (pmN; incrementals: pm2). Wall and MB/s ratios: MB/s > 1 means pgwarden is faster."
-echo "CPU s = user + sys of the tool's process tree (GNU time): less sensitive than wall time to other workloads on the box."
+echo "CPU s = user + sys of the tool's process tree (GNU time), plus the daemon's over the run for pgwarden-handed: less sensitive than wall time to other workloads on the box."
 echo "Contaminated = foreign CPU above 0.2 s + 3% of the wall time during that run (lib.sh is_clean)."
 echo
-[ -f "$RES/values.tsv" ] && { echo '```'; grep -E 'pgdata_nowal_bytes|mixed_table|accounts_bytes|pgbench_init' "$RES/values.tsv"; echo '```'; }
+[ -f "$RES/values.tsv" ] && { echo '```'; grep -E 'pgdata_nowal_bytes|mixed_table|accounts_bytes|pgbench_init|daemon_vmhwm' "$RES/values.tsv"; echo '```'; }
 for f in "$RES"/pgbench_*_r*.txt; do [ -f "$f" ] && printf '%s tps %s\n' "$(basename "$f" .txt)" "$(awk '/^tps/ {print $3; exit}' "$f")"; done

@@ -18,7 +18,13 @@
 # configuration's `pgwarden wal-push`. Before every switch the archiver is drained, so each
 # backup waits only for its own WAL and no tool pays for the other's backlog.
 #
-# usage: [SCALE=50] [MIXED_ROWS=1500000] [RUNS=3] [SLICES="16KiB 32KiB 64KiB 128KiB"]
+# Unless DAEMON=0, the full cases also run `pgwarden backup` as operators type it on a host where
+# the daemon runs (zstd 3, parallelism 2, a configuration of its own with an admin API): the command
+# hands the run to the daemon and follows it (tool pgwarden-handed; its CPU is the command's plus
+# the daemon's over the run; one warm-up backup per cluster is not counted; the daemon's peak RSS
+# is recorded as daemon_vmhwm_kb).
+#
+# usage: [SCALE=50] [MIXED_ROWS=1500000] [RUNS=3] [SLICES="16KiB 32KiB 64KiB 128KiB"] [DAEMON=1]
 #        [SKIP_INSTALL=1] [RES=DIR] [SHARED_BENCH=DIR] bench/backup-vs-pgbackrest.sh
 # Run as root (PostgreSQL and both tools run as the postgres OS user). Results: $RES/summary.md.
 set -euo pipefail
@@ -37,6 +43,9 @@ export RES=${RES:-$BENCH/results-pgwarden}
 export QUIET_MAX=${QUIET_MAX:-10}   # a shared box: do not wait long for quiet; contamination is recorded per run instead
 export MAX_TRIES=${MAX_TRIES:-1}  # repeated runs + medians instead of retries (an incremental cannot be retried anyway)
 PGWARDEN=$ROOT/bin/pgwarden
+DAEMON=${DAEMON:-1}
+ADMIN_PORT=${ADMIN_PORT:-55445}
+DCFG=l3_pm2_s${DEFAULT_SLICE:-128KiB}_daemon
 
 . "$SHARED_BENCH/lib.sh"
 . "$ROOT/bench/pgwarden-lib.sh"   # pgw_init, pgw_setup, pgw_newest, pgbr_newest
@@ -82,7 +91,9 @@ run_backup() {
     stored=$(bytes "$REPO/backup/$STANZA/$(pgbr_newest)")
   else
     use_archive "$cfg"
+    local d0=0; [ "$tool" = pgwarden-handed ] && d0=$(daemon_ticks)
     measure "$label" asp "$PGWARDEN" --config "$PGW/$cfg/pgwarden.yaml" backup --type "$type" || log "FAILED: $label"
+    [ "$tool" = pgwarden-handed ] && daemon_cpu_is_ours "$d0"
     local l; l=$(pgw_newest "$cfg")
     stored=$(bytes "$PGW/$cfg/repository/backup/$l")
     manifest=$(stat -c %s "$PGW/$cfg/repository/backup/$l/manifest" 2>/dev/null || echo -)
@@ -95,6 +106,47 @@ run_backup() {
 }
 pgdata_nowal() { echo $(( $(bytes "$PGDATA") - $(bytes "$PGDATA/pg_wal") )); }
 
+# ---------- the daemon (pgwarden-handed) ----------
+daemon_ticks() { awk '{print $14+$15}' "/proc/$DAEMON_JVM/stat"; }
+daemon_cpu_is_ours() {  # the daemon's CPU since $1 is the backup's, not foreign work: move it in measure.tsv
+  local d1 last; d1=$(daemon_ticks); last=$(tail -1 "$RES/measure.tsv")
+  sed -i '$d' "$RES/measure.tsv"
+  awk -F'\t' -v OFS='\t' -v d="$(( d1 - $1 ))" -v hz="$(getconf CLK_TCK)" '{ c = d / hz; $3 = sprintf("%.2f", $3 + c);
+    $10 = sprintf("%.2f", ($10 - c < 0) ? 0 : $10 - c); print }' <<<"$last" >> "$RES/measure.tsv"
+}
+start_daemon() {  # a configuration of its own with an admin API, a running daemon, one warm-up backup
+  [ "$DAEMON" = 1 ] || return 0
+  head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$PGW/token"; chmod 600 "$PGW/token"; chown postgres:postgres "$PGW/token"
+  mkdir -p "$PGW/run"; chown postgres:postgres "$PGW/run"
+  PGW_EXTRA_YAML="retention:
+  full:
+    count: 99
+  expire-after-backup: false
+admin:
+  listen: 127.0.0.1:$ADMIN_PORT
+  token-file: $PGW/token
+daemon:
+  stop-file: $PGW/run/pgwarden.stop" pgw_setup "$DCFG" 3 2 "$DEFAULT_SLICE"
+  log "starting the daemon of $DCFG"
+  runuser -u postgres -- env PATH="$PATH" "$PGWARDEN" --config "$PGW/$DCFG/pgwarden.yaml" daemon >> "$RES/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
+  DAEMON_JVM=""
+  for p in $(pgrep -P "$DAEMON_PID") "$DAEMON_PID"; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = java ] && DAEMON_JVM=$p; done
+  [ -n "$DAEMON_JVM" ] || { echo "daemon JVM not found below PID $DAEMON_PID; see $RES/daemon.log" >&2; exit 1; }
+  trap 'kill "$DAEMON_JVM" 2>/dev/null || true' EXIT
+  use_archive "$DCFG"; psqlp -c checkpoint
+  asp "$PGWARDEN" --config "$PGW/$DCFG/pgwarden.yaml" backup --type full > "$RES/daemon-warmup.txt" 2>&1 \
+    && grep -q "handed to the daemon" "$RES/daemon-warmup.txt" \
+    || { log "warm-up backup was not handed to the daemon"; cat "$RES/daemon-warmup.txt"; exit 1; }
+}
+stop_daemon() {
+  [ "$DAEMON" = 1 ] || return 0
+  record daemon_vmhwm_kb "$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON_JVM/status")"
+  use_archive pgbackrest
+  kill "$DAEMON_JVM" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true
+}
+
 full_case() {  # full_case CASE : RUNS x {pgBackRest, pgwarden level 3, pgwarden level 1} x parallelism {1,2}
   local case=$1 r pm data
   data=$(pgdata_nowal); record "${case}_pgdata_nowal_bytes" "$data"
@@ -103,6 +155,7 @@ full_case() {  # full_case CASE : RUNS x {pgBackRest, pgwarden level 3, pgwarden
       run_backup "$case" pgbackrest "pm$pm" "$r" full "$data"
       run_backup "$case" pgwarden "l3_pm${pm}_s$DEFAULT_SLICE" "$r" full "$data"
       run_backup "$case" pgwarden "l1_pm${pm}_s$DEFAULT_SLICE" "$r" full "$data"
+      if [ "$DAEMON" = 1 ] && [ "$pm" = 2 ]; then run_backup "$case" pgwarden-handed "$DCFG" "$r" full "$data"; fi
     done
   done
 }
@@ -136,7 +189,9 @@ for pm in 1 2; do
   pgw_setup "l3_pm${pm}_s$DEFAULT_SLICE" 3 "$pm" "$DEFAULT_SLICE"
   pgw_setup "l1_pm${pm}_s$DEFAULT_SLICE" 1 "$pm" "$DEFAULT_SLICE"
 done
+start_daemon
 full_case full_pgbench
+stop_daemon
 
 # incremental chains: level 3 at every slice size, and level 1 at the default; parallelism 2
 for s in $SLICES; do
@@ -169,7 +224,9 @@ for pm in 1 2; do
   pgw_setup "l3_pm${pm}_s$DEFAULT_SLICE" 3 "$pm" "$DEFAULT_SLICE"
   pgw_setup "l1_pm${pm}_s$DEFAULT_SLICE" 1 "$pm" "$DEFAULT_SLICE"
 done
+start_daemon
 full_case full_mixed
+stop_daemon
 use_archive pgbackrest
 
 "$ROOT/bench/backup-vs-pgbackrest-report.sh" "$RES" | tee "$RES/summary.md"
