@@ -60,7 +60,8 @@ RUN set -eux; \
 COPY --from=build /src/target/pgwarden.jar /opt/pgwarden/target/pgwarden.jar
 COPY --from=build /src/target/lib/ /opt/pgwarden/target/lib/
 COPY --from=build /src/target/pgwarden-wal-push /opt/pgwarden/target/pgwarden-wal-push
-COPY bin/pgwarden bin/jit-short-lived.json /opt/pgwarden/bin/
+COPY bin/pgwarden /opt/pgwarden/bin/pgwarden
+COPY bin/jit-short-lived.json /opt/pgwarden/bin/jit-short-lived.json
 COPY config/ /opt/pgwarden/config/
 
 USER pgwarden

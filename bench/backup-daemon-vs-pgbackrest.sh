@@ -59,18 +59,9 @@ mkdir -p "$RES"
 PGW=$BENCH/pgwarden
 . "$ROOT/bench/pgwarden-lib.sh"
 pgw_init
-head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$PGW/token"; chmod 600 "$PGW/token"; chown postgres:postgres "$PGW/token"
+TOKEN_YAML=$(pgw_daemon_yaml "$ADMIN_PORT")
 TOKEN=$(cat "$PGW/token")
-mkdir -p "$PGW/run"; chown postgres:postgres "$PGW/run"
-PGW_EXTRA_YAML="retention:
-  full:
-    count: 99
-  expire-after-backup: false
-admin:
-  listen: 127.0.0.1:$ADMIN_PORT
-  token-file: $PGW/token
-daemon:
-  stop-file: $PGW/run/pgwarden.stop" pgw_setup daemon "$LEVEL" "$PARALLEL" 128KiB
+PGW_EXTRA_YAML=$TOKEN_YAML pgw_setup daemon "$LEVEL" "$PARALLEL" 128KiB
 CFG=$PGW/daemon/pgwarden.yaml
 
 PGBR_ARCHIVE="pgbackrest --config=$CONF --stanza=$STANZA archive-push %p"
@@ -78,22 +69,12 @@ PGW_ARCHIVE="$PGWARDEN --config $CFG wal-push %p"
 use_archive() { wait_archived; set_archive_command "$1" >/dev/null; }
 
 log "starting the daemon"
-runuser -u postgres -- env PATH="$PATH" PGWARDEN_JAVA_OPTS="${DAEMON_JAVA_OPTS:-${PGWARDEN_JAVA_OPTS:-}}" \
-  "$PGWARDEN" --config "$CFG" daemon > "$RES/daemon.log" 2>&1 &
-DAEMON_PID=$!
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
-# runuser forks; the launcher then execs java: the JVM is the java process below runuser
-JVM_PID=""
-for p in $(pgrep -P "$DAEMON_PID") "$DAEMON_PID"; do
-  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = java ] && JVM_PID=$p
-done
-[ -n "$JVM_PID" ] || { echo "daemon JVM not found below PID $DAEMON_PID; see $RES/daemon.log" >&2; exit 1; }
+pgw_start_daemon "$CFG" "$ADMIN_PORT" "$RES/daemon.log" "${DAEMON_JAVA_OPTS:-${PGWARDEN_JAVA_OPTS:-}}"
 HZ=$(getconf CLK_TCK)
-jvm_ticks() { awk '{print $14+$15}' "/proc/$JVM_PID/stat"; }
 
 daemon_backup() {  # prints "wall cpu" in seconds
   local t0 t1 c0 c1 id status
-  c0=$(jvm_ticks); t0=$(date +%s.%N)
+  c0=$(pgw_daemon_ticks); t0=$(date +%s.%N)
   id=$(curl -fs -H "Authorization: Bearer $TOKEN" -X POST -d '{"kind":"backup","type":"full"}' \
       "http://127.0.0.1:$ADMIN_PORT/api/v1/jobs" | jq -r .id)
   while :; do
@@ -101,7 +82,7 @@ daemon_backup() {  # prints "wall cpu" in seconds
     case "$status" in succeeded) break ;; failed|cancelled|skipped) log "daemon backup $id: $status"; return 1 ;; esac
     sleep 0.05
   done
-  t1=$(date +%s.%N); c1=$(jvm_ticks)
+  t1=$(date +%s.%N); c1=$(pgw_daemon_ticks)
   awk -v a="$t0" -v b="$t1" -v c="$(( c1 - c0 ))" -v hz="$HZ" 'BEGIN{printf "%.2f %.2f\n", b-a, c/hz}'
 }
 cli_backup() {  # cli_backup COMMAND... ; prints "wall cpu"
@@ -114,7 +95,7 @@ pgw_cli_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; cli_backup "$P
 pgw_handed_full() {  # the plain command: the CLI's own CPU plus the daemon's over the run
   local c0 c1 wc
   use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint
-  c0=$(jvm_ticks); wc=$(cli_backup "$PGWARDEN" --config "$CFG" backup --type full) || return 1; c1=$(jvm_ticks)
+  c0=$(pgw_daemon_ticks); wc=$(cli_backup "$PGWARDEN" --config "$CFG" backup --type full) || return 1; c1=$(pgw_daemon_ticks)
   awk -v w="${wc% *}" -v c="${wc#* }" -v d="$(( c1 - c0 ))" -v hz="$HZ" 'BEGIN{printf "%.2f %.2f\n", w, c + d/hz}'
 }
 pgw_daemon_full() { use_archive "$PGW_ARCHIVE"; psqlp -c checkpoint; daemon_backup; }
@@ -132,7 +113,7 @@ for r in $(seq 1 "$RUNS"); do
   log "round $r: $(awk -F'\t' -v r="$r" '$1==r {printf "%s %ss  ", $2, $3}' "$RES/runs.tsv")"
 done
 use_archive "$PGBR_ARCHIVE"
-DAEMON_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$JVM_PID/status")
+DAEMON_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON_JVM/status")
 
 {
   echo "# Full backups: daemon vs fresh CLI vs pgBackRest"

@@ -49,6 +49,8 @@ DCFG=l3_pm2_s${DEFAULT_SLICE:-128KiB}_daemon
 
 . "$SHARED_BENCH/lib.sh"
 . "$ROOT/bench/pgwarden-lib.sh"   # pgw_init, pgw_setup, pgw_newest, pgbr_newest
+DAEMON_JVM=""
+trap '[ -z "$DAEMON_JVM" ] || kill "$DAEMON_JVM" 2>/dev/null || true' EXIT   # a failed run leaves no daemon behind
 
 [ "$(id -u)" = 0 ] || { echo "run as root (postgres and the tools run as the postgres OS user)" >&2; exit 2; }
 [ "${SKIP_INSTALL:-0}" = 1 ] || "$SHARED_BENCH/00_install.sh"
@@ -91,9 +93,9 @@ run_backup() {
     stored=$(bytes "$REPO/backup/$STANZA/$(pgbr_newest)")
   else
     use_archive "$cfg"
-    local d0=0; [ "$tool" = pgwarden-handed ] && d0=$(daemon_ticks)
+    local d0=0; [ "$tool" = pgwarden-handed ] && d0=$(pgw_daemon_ticks)
     measure "$label" asp "$PGWARDEN" --config "$PGW/$cfg/pgwarden.yaml" backup --type "$type" || log "FAILED: $label"
-    [ "$tool" = pgwarden-handed ] && daemon_cpu_is_ours "$d0"
+    [ "$tool" = pgwarden-handed ] && pgw_daemon_cpu_is_ours "$d0"
     local l; l=$(pgw_newest "$cfg")
     stored=$(bytes "$PGW/$cfg/repository/backup/$l")
     manifest=$(stat -c %s "$PGW/$cfg/repository/backup/$l/manifest" 2>/dev/null || echo -)
@@ -107,34 +109,11 @@ run_backup() {
 pgdata_nowal() { echo $(( $(bytes "$PGDATA") - $(bytes "$PGDATA/pg_wal") )); }
 
 # ---------- the daemon (pgwarden-handed) ----------
-daemon_ticks() { awk '{print $14+$15}' "/proc/$DAEMON_JVM/stat"; }
-daemon_cpu_is_ours() {  # the daemon's CPU since $1 is the backup's, not foreign work: move it in measure.tsv
-  local d1 last; d1=$(daemon_ticks); last=$(tail -1 "$RES/measure.tsv")
-  sed -i '$d' "$RES/measure.tsv"
-  awk -F'\t' -v OFS='\t' -v d="$(( d1 - $1 ))" -v hz="$(getconf CLK_TCK)" '{ c = d / hz; $3 = sprintf("%.2f", $3 + c);
-    $10 = sprintf("%.2f", ($10 - c < 0) ? 0 : $10 - c); print }' <<<"$last" >> "$RES/measure.tsv"
-}
 start_daemon() {  # a configuration of its own with an admin API, a running daemon, one warm-up backup
   [ "$DAEMON" = 1 ] || return 0
-  head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$PGW/token"; chmod 600 "$PGW/token"; chown postgres:postgres "$PGW/token"
-  mkdir -p "$PGW/run"; chown postgres:postgres "$PGW/run"
-  PGW_EXTRA_YAML="retention:
-  full:
-    count: 99
-  expire-after-backup: false
-admin:
-  listen: 127.0.0.1:$ADMIN_PORT
-  token-file: $PGW/token
-daemon:
-  stop-file: $PGW/run/pgwarden.stop" pgw_setup "$DCFG" 3 2 "$DEFAULT_SLICE"
+  PGW_EXTRA_YAML=$(pgw_daemon_yaml "$ADMIN_PORT") pgw_setup "$DCFG" 3 2 "$DEFAULT_SLICE"
   log "starting the daemon of $DCFG"
-  runuser -u postgres -- env PATH="$PATH" "$PGWARDEN" --config "$PGW/$DCFG/pgwarden.yaml" daemon >> "$RES/daemon.log" 2>&1 &
-  DAEMON_PID=$!
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
-  DAEMON_JVM=""
-  for p in $(pgrep -P "$DAEMON_PID") "$DAEMON_PID"; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = java ] && DAEMON_JVM=$p; done
-  [ -n "$DAEMON_JVM" ] || { echo "daemon JVM not found below PID $DAEMON_PID; see $RES/daemon.log" >&2; exit 1; }
-  trap 'kill "$DAEMON_JVM" 2>/dev/null || true' EXIT
+  pgw_start_daemon "$PGW/$DCFG/pgwarden.yaml" "$ADMIN_PORT" "$RES/daemon.log"
   use_archive "$DCFG"; psqlp -c checkpoint
   asp "$PGWARDEN" --config "$PGW/$DCFG/pgwarden.yaml" backup --type full > "$RES/daemon-warmup.txt" 2>&1 \
     && grep -q "handed to the daemon" "$RES/daemon-warmup.txt" \
@@ -144,7 +123,7 @@ stop_daemon() {
   [ "$DAEMON" = 1 ] || return 0
   record daemon_vmhwm_kb "$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON_JVM/status")"
   use_archive pgbackrest
-  kill "$DAEMON_JVM" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true
+  pgw_stop_daemon
 }
 
 full_case() {  # full_case CASE : RUNS x {pgBackRest, pgwarden level 3, pgwarden level 1} x parallelism {1,2}

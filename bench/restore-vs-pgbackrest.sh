@@ -56,6 +56,8 @@ PGWARDEN=${PGWARDEN:-$ROOT/bin/pgwarden}   # another build's launcher can be com
 
 . "$SHARED_BENCH/lib.sh"
 . "$ROOT/bench/pgwarden-lib.sh"
+DAEMON_JVM=""
+trap '[ -z "$DAEMON_JVM" ] || kill "$DAEMON_JVM" 2>/dev/null || true' EXIT   # a failed run leaves no daemon behind
 
 [ "$(id -u)" = 0 ] || { echo "run as root (postgres and the tools run as the postgres OS user)" >&2; exit 2; }
 [ "${SKIP_INSTALL:-0}" = 1 ] || "$SHARED_BENCH/00_install.sh"
@@ -83,18 +85,7 @@ DIGEST_SQL="select string_agg(t || ' ' || n || ' ' || h, ', ' order by t) from (
 log "cluster: pgbench scale $SCALE"
 MIXED_ROWS=0 "$SHARED_BENCH/01_cluster.sh"
 pgw_init
-head -c 32 /dev/urandom | base64 | tr -d '\n=+/' > "$PGW/token"; chmod 600 "$PGW/token"; chown postgres:postgres "$PGW/token"
-TOKEN=$(cat "$PGW/token")
-mkdir -p "$PGW/run"; chown postgres:postgres "$PGW/run"
-PGW_EXTRA_YAML="retention:
-  full:
-    count: 99
-  expire-after-backup: false
-admin:
-  listen: 127.0.0.1:$ADMIN_PORT
-  token-file: $PGW/token
-daemon:
-  stop-file: $PGW/run/pgwarden.stop" pgw_setup "$CFG" "$LEVEL" "$PARALLEL" 128KiB
+PGW_EXTRA_YAML=$(pgw_daemon_yaml "$ADMIN_PORT") pgw_setup "$CFG" "$LEVEL" "$PARALLEL" 128KiB
 # Every segment goes to both archives, pgBackRest's first (a failure of either is retried by PostgreSQL).
 set_archive_command "pgbackrest --config=$CONF --stanza=$STANZA archive-push %p && $PGWARDEN --config $PGW/$CFG/pgwarden.yaml wal-push %p"
 wait_archived
@@ -143,33 +134,18 @@ restore_with() {  # restore_with TOOL LABEL
       measure "$2" asp "$PGWARDEN" --config "$PGW/$CFG/pgwarden.yaml" restore --in-process --pgdata "$RESTORE" \
         --parallelism "$PARALLEL" ${PGW_RESTORE_ARGS:-} ;;
     pgwarden-handed)
-      local d0 d1 rc=0
-      d0=$(daemon_ticks)
+      local d0 rc=0
+      d0=$(pgw_daemon_ticks)
       # shellcheck disable=SC2086
       measure "$2" asp "$PGWARDEN" --config "$PGW/$CFG/pgwarden.yaml" restore --pgdata "$RESTORE" \
         --parallelism "$PARALLEL" ${PGW_RESTORE_ARGS:-} || rc=$?
-      d1=$(daemon_ticks)
-      # The daemon's CPU is the restore's, not foreign work: move it from "foreign" to the user time.
-      local last; last=$(tail -1 "$RES/measure.tsv")
-      sed -i '$d' "$RES/measure.tsv"
-      awk -F'\t' -v OFS='\t' -v d="$(( d1 - d0 ))" -v hz="$HZ" '{ c = d / hz; $3 = sprintf("%.2f", $3 + c);
-        $10 = sprintf("%.2f", ($10 - c < 0) ? 0 : $10 - c); print }' <<<"$last" >> "$RES/measure.tsv"
+      pgw_daemon_cpu_is_ours "$d0"
       return $rc ;;
   esac
 }
-daemon_ticks() { awk '{print $14+$15}' "/proc/$DAEMON_JVM/stat"; }
 start_daemon() {
   log "starting the daemon (pgwarden-handed)"
-  runuser -u postgres -- env PATH="$PATH" "$PGWARDEN" --config "$PGW/$CFG/pgwarden.yaml" daemon > "$RES/daemon.log" 2>&1 &
-  DAEMON_PID=$!
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$ADMIN_PORT/health/live" >/dev/null && break; sleep 0.2; done
-  DAEMON_JVM=""
-  for p in $(pgrep -P "$DAEMON_PID") "$DAEMON_PID"; do
-    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = java ] && DAEMON_JVM=$p
-  done
-  [ -n "$DAEMON_JVM" ] || { echo "daemon JVM not found below PID $DAEMON_PID; see $RES/daemon.log" >&2; exit 1; }
-  trap 'kill "$DAEMON_JVM" 2>/dev/null || true' EXIT
-  HZ=$(getconf CLK_TCK)
+  pgw_start_daemon "$PGW/$CFG/pgwarden.yaml" "$ADMIN_PORT" "$RES/daemon.log"
   # warm-up: the daemon's first restores (not counted)
   local t0 w
   for w in $(seq 1 "$HANDED_WARMUP"); do
@@ -223,7 +199,7 @@ for r in $(seq 1 "$RUNS"); do
   n=${#tools[@]}
   for i in $(seq 0 $((n - 1))); do run_one "${tools[$(( (i + r - 1) % n ))]}" "$r"; done
 done
-[ "$DAEMON" = 1 ] && { kill "$DAEMON_JVM" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; }
+if [ "$DAEMON" = 1 ]; then pgw_stop_daemon; fi
 
 "$ROOT/bench/restore-vs-pgbackrest-report.sh" "$RES" | tee "$RES/summary.md"
 [ "${KEEP_DATA:-0}" = 1 ] || "$SHARED_BENCH/99_cleanup.sh" >/dev/null

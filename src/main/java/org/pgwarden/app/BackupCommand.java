@@ -1,9 +1,7 @@
 package org.pgwarden.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +18,6 @@ import org.pgwarden.job.JobRunner;
 import org.pgwarden.job.JobTrigger;
 import org.pgwarden.metrics.Metrics;
 import org.pgwarden.repo.BackupType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +28,6 @@ import picocli.CommandLine.Option;
             "pipeline is warm, and it serializes the run with its schedule) and this command follows it;",
             "otherwise, or with --in-process, it runs in this process."})
 final class BackupCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(BackupCommand.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PgwardenCli root;
 
@@ -76,7 +71,12 @@ final class BackupCommand implements Callable<Integer> {
             notes.put(a.substring(0, eq), a.substring(eq + 1));
         }
         if (!inProcess) {
-            Optional<Integer> inDaemon = handToDaemon(config, notes);
+            // A warm JVM backs up with about half the CPU of a fresh one, and the daemon's lock orders
+            // the run with its schedule.
+            ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);
+            notes.forEach((k, v) -> request.put(DaemonJobs.ANNOTATION + k, v));
+            Optional<Integer> inDaemon = new DaemonHandOver("backup", "backing up").run(config.admin(), request,
+                    root.context().out(), root.context().err());
             if (inDaemon.isPresent()) {
                 return inDaemon.get();
             }
@@ -96,51 +96,4 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Runs the backup in the daemon when one answers for this configuration: a warm JVM backs up
-     * with about half the CPU of a fresh one, and the daemon's lock orders it with its schedule.
-     * Empty when there is no daemon to ask (no admin API configured, none answering), so the
-     * backup runs here. A daemon that answers but refuses (paused, wrong token, queue full) is
-     * an error, not a reason to go around it.
-     */
-    private Optional<Integer> handToDaemon(PgwardenConfig config, Map<String, String> notes) {
-        AdminClient client;
-        try {
-            client = AdminClient.of(config.admin(), "add --in-process to back up in this process");
-        } catch (PgwardenException e) {
-            if (e.errorCode() == ErrorCode.ADMIN_TOKEN_INVALID) {
-                // an admin API is configured but its token cannot be read by this user: say so, as
-                // the backup then runs here, slower, instead of in the daemon
-                root.context().err().println("not handing the backup to the daemon: [" + e.errorCode().id() + "] "
-                        + e.getMessage() + "; backing up in this process (run as the daemon's user to hand it over)");
-            } else {
-                log.debug("backing up in this process: {}", e.getMessage());
-            }
-            return Optional.empty();
-        }
-        ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);
-        notes.forEach((k, v) -> request.put(DaemonJobs.ANNOTATION + k, v));
-        JsonNode accepted;
-        try {
-            accepted = client.post("/api/v1/jobs", request.toString());
-        } catch (PgwardenException e) {
-            if (e.errorCode() != ErrorCode.DAEMON_UNREACHABLE) {
-                throw e;
-            }
-            root.context().err().println("no daemon answers on " + client.base() + "; backing up in this process");
-            return Optional.empty();
-        }
-        String id = accepted.path("id").asText();
-        PrintWriter out = root.context().out();
-        out.println("backup handed to the daemon at " + client.base() + " as job " + id + "; following it (Ctrl-C"
-                + " stops following, not the backup: 'pgwarden jobs " + id + "'; --in-process runs it here)");
-        out.flush();
-        try {
-            return Optional.of(TriggerCommand.follow(client, id, null, out));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgwardenException(ErrorCode.CANCELLED, "stopped following job " + id
-                    + "; the backup goes on in the daemon", e);
-        }
-    }
 }

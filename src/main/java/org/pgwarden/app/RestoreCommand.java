@@ -1,9 +1,7 @@
 package org.pgwarden.app;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +123,9 @@ final class RestoreCommand implements Callable<Integer> {
                 : Path.of(safetyBackup).toAbsolutePath();
         var out = root.context().out();
         if (!inProcess && !dryRun && safetyCopy == null) {
-            Optional<Integer> inDaemon = handToDaemon(config, options);
+            // A warm daemon restores faster than this fresh process.
+            Optional<Integer> inDaemon = new DaemonHandOver("restore", "restoring").run(config.admin(),
+                    jobRequest(options), out, root.context().err());
             if (inDaemon.isPresent()) {
                 if (inDaemon.get() == ExitCode.OK) {
                     nextSteps(pgdata.toAbsolutePath(), recoveryTarget, action).forEach(out::println);
@@ -208,50 +208,14 @@ final class RestoreCommand implements Callable<Integer> {
                         + " once promoted; run 'pgwarden check' against it before sending traffic");
     }
 
-    /**
-     * Runs the restore in the daemon when one answers for this configuration: its warm JVM restores
-     * faster than a fresh one. Empty when there is no daemon to ask, so the restore runs here; a
-     * daemon that answers but refuses (paused, bad parameters, a restore already running) is an
-     * error, not a reason to go around it.
-     */
-    private Optional<Integer> handToDaemon(PgwardenConfig config, RestoreOptions options) {
-        AdminClient client;
-        try {
-            client = AdminClient.of(config.admin(), "add --in-process to restore in this process");
-        } catch (PgwardenException e) {
-            if (e.errorCode() == ErrorCode.ADMIN_TOKEN_INVALID) {
-                root.context().err().println("not handing the restore to the daemon: [" + e.errorCode().id() + "] "
-                        + e.getMessage() + "; restoring in this process (run as the daemon's user to hand it over)");
-            }
-            return Optional.empty();
-        }
+    /** The restore as a job of the daemon's admin API: the directory and the options given. */
+    private ObjectNode jobRequest(RestoreOptions options) {
         ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.RESTORE)
                 .put("pgdata", pgdata.toAbsolutePath().toString()).put("parallelism", Integer.toString(parallelism));
         if (delta) {
             request.put("delta", "true");
         }
         options.parameters().forEach(request::put);
-        JsonNode accepted;
-        try {
-            accepted = client.post("/api/v1/jobs", request.toString());
-        } catch (PgwardenException e) {
-            if (e.errorCode() != ErrorCode.DAEMON_UNREACHABLE) {
-                throw e;
-            }
-            root.context().err().println("no daemon answers on " + client.base() + "; restoring in this process");
-            return Optional.empty();
-        }
-        String id = accepted.path("id").asText();
-        PrintWriter out = root.context().out();
-        out.println("restore handed to the daemon at " + client.base() + " as job " + id + "; following it (Ctrl-C"
-                + " stops following, not the restore: 'pgwarden jobs " + id + "'; --in-process runs it here)");
-        out.flush();
-        try {
-            return Optional.of(TriggerCommand.follow(client, id, null, out));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgwardenException(ErrorCode.CANCELLED, "stopped following job " + id
-                    + "; the restore goes on in the daemon", e);
-        }
+        return request;
     }
 }

@@ -74,6 +74,7 @@ class DockerfileIT {
             }
         }
         assertThat(copied).contains("target/pgwarden.jar", "target/lib", "target/pgwarden-wal-push", "bin/pgwarden",
+                "bin/jit-short-lived.json",
                 "config");
     }
 
