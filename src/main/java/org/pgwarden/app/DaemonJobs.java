@@ -1,5 +1,6 @@
 package org.pgwarden.app;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import org.pgwarden.audit.AuditRetentionJob;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.backup.BackupJob;
@@ -73,7 +75,7 @@ public final class DaemonJobs {
     private final List<String> kindsInOrder = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<String> afterBackup = new CopyOnWriteArrayList<>();
     private volatile Runnable repositoryChanged = () -> { };
-    private volatile Optional<java.nio.file.Path> configFile = Optional.empty();
+    private volatile Optional<Path> configFile = Optional.empty();
 
     public DaemonJobs(JobRunner runner) {
         this.runner = runner;
@@ -159,7 +161,7 @@ public final class DaemonJobs {
      * The configuration file the daemon was started with: the {@code restore_command} a restore
      * writes runs {@code pgwarden wal-fetch} with it. Without it, restores are refused.
      */
-    public DaemonJobs configFile(java.nio.file.Path file) {
+    public DaemonJobs configFile(Path file) {
         this.configFile = Optional.of(file.toAbsolutePath());
         return this;
     }
@@ -169,7 +171,7 @@ public final class DaemonJobs {
         List<String> allowed = new ArrayList<>(RestoreOptions.NAMES);
         allowed.addAll(List.of("pgdata", "delta", "parallelism"));
         Params.only(RESTORE, p, allowed.toArray(String[]::new));
-        java.util.function.UnaryOperator<String> name = n -> "parameter '" + n + "' of job kind '" + RESTORE + "'";
+        UnaryOperator<String> name = n -> "parameter '" + n + "' of job kind '" + RESTORE + "'";
         String dir = p.get("pgdata");
         if (dir == null || !dir.startsWith("/")) {
             throw new PgwardenException(ErrorCode.USAGE, "job kind '" + RESTORE + "' needs the parameter 'pgdata', an"
@@ -185,12 +187,12 @@ public final class DaemonJobs {
             throw new PgwardenException(ErrorCode.USAGE, name.apply("parallelism") + " must be a number from 1 to 64,"
                     + " got '" + p.get("parallelism") + "'");
         }
-        java.nio.file.Path configPath = jobs.configFile.orElseThrow(() -> new PgwardenException(ErrorCode.USAGE,
+        Path configPath = jobs.configFile.orElseThrow(() -> new PgwardenException(ErrorCode.USAGE,
                 "this daemon was started without a configuration file, so the restore_command it would write"
                         + " cannot name one", "run 'pgwarden restore --in-process' instead", null));
         RestoreOptions o = RestoreOptions.of(p);
         RestoreOptions.Parsed r = o.parse(config.restore().walSource(), name);
-        Restore.Request request = new Restore.Request(java.nio.file.Path.of(dir), r.label(), r.target(), r.action(),
+        Restore.Request request = new Restore.Request(Path.of(dir), r.label(), r.target(), r.action(),
                 o.timeline(), Params.bool(RESTORE, p, "delta"), r.tablespaces(),
                 RestoreCommand.walFetchCommand(configPath), "postgres", parallelism, r.walSource(),
                 config.restore().stagingDirectory());

@@ -334,6 +334,7 @@ public final class Restore {
             return new WalStaging(new WalArchiveIndex(store), objects, clock).stageAlongside(plan.wal(),
                     request.staging(), owner, request.parallelism(), context, failure, bytes);
         } catch (IOException e) {
+            failure.compareAndSet(null, e);
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             failure.compareAndSet(null, e);
