@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.common.WorkQueues;
 import org.pgwarden.config.BackupConfig;
 import org.pgwarden.crypto.SealingKey;
 import org.pgwarden.job.JobContext;
@@ -79,9 +80,7 @@ final class PgDataCopier {
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             } finally {
-                for (int i = 0; i < workers; i++) {
-                    offer(queue, Task.END, failure, true);
-                }
+                WorkQueues.end(queue, Task.END, workers, failure, pool);
             }
             for (Future<?> f : running) {
                 await(f);
@@ -112,7 +111,7 @@ final class PgDataCopier {
             ManifestEntry match = previous != null && previous.path().equals(e.path()) ? previous : null;
             sequence++;
             switch (e.type()) {
-                case FILE -> offer(queue, new Task(sequence, e, match), failure, false);
+                case FILE -> offer(queue, new Task(sequence, e, match), failure);
                 case DIRECTORY -> direct.accept(sequence, ManifestEntry.directory(e.path(), e.mtimeMillis(), e.mode()));
                 case SYMLINK -> direct.accept(sequence, ManifestEntry.symlink(e.path(), e.mtimeMillis(), e.mode(),
                         e.linkTarget().orElseThrow().toString()));
@@ -147,14 +146,11 @@ final class PgDataCopier {
         }
     }
 
-    private static void offer(BlockingQueue<Task> queue, Task task, AtomicReference<Throwable> failure, boolean always) {
+    private static void offer(BlockingQueue<Task> queue, Task task, AtomicReference<Throwable> failure) {
         try {
             while (!queue.offer(task, 100, TimeUnit.MILLISECONDS)) {
-                if (failure.get() != null && !always) {
-                    return;
-                }
                 if (failure.get() != null) {
-                    queue.clear();
+                    return;
                 }
             }
         } catch (InterruptedException e) {

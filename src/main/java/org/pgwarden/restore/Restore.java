@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.pgwarden.common.ByteSize;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
+import org.pgwarden.common.WorkQueues;
 import org.pgwarden.config.WalFetchConfig.WalSource;
 import org.pgwarden.job.JobContext;
 import org.pgwarden.job.Progress;
@@ -444,16 +445,7 @@ public final class Restore {
         } catch (RuntimeException e) {
             failure.compareAndSet(null, e);
         } finally {
-            for (int i = 0; i < workers; i++) {
-                try {
-                    if (failure.get() != null) {
-                        queue.clear();
-                    }
-                    queue.put(Task.END);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            WorkQueues.end(queue, Task.END, workers, failure, pool);
             for (Future<?> f : running) {
                 try {
                     f.get();
