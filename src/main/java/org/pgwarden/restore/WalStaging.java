@@ -1,16 +1,21 @@
 package org.pgwarden.restore;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,22 +64,36 @@ public final class WalStaging {
     /** Names of every WAL file the archive held when staging began, one per line, in the staging directory. */
     static final String ARCHIVED_LIST = ".archived";
 
+    /** Names of the WAL files staged (moved out as recovery asks), one per line, in the staging directory. */
+    static final String STAGED_LIST = ".staged";
+
     /**
      * The {@code restore_command} that serves a staged file by a rename, answers "not archived"
-     * (exit 1) at once for a name the archive did not hold when staging began, and asks
+     * (exit 1) at once for a name the archive did not hold when staging began, serves a staged
+     * file recovery asks for a second time from its copy in {@code pg_wal}, and asks
      * {@code fallback} for anything else. Recovery probes for files that do not exist several
      * times (the next timeline's history file, the segment after the end of the archive); each
-     * such answer would otherwise start a JVM. A failed rename exits 126, which stops recovery:
-     * exit 1 would tell PostgreSQL the file is not archived and could end recovery early, with
-     * data missing. Without the list (a directory staged by an older version) every miss goes to
-     * the fallback.
+     * such answer would otherwise start a JVM. A failed rename or copy exits 126, which stops
+     * recovery: exit 1 would tell PostgreSQL the file is not archived and could end recovery
+     * early, with data missing. Without the lists (a directory staged by an older version) every
+     * miss goes to the fallback.
+     *
+     * <p>The second request is normal: at the end of recovery PostgreSQL reads the segment it
+     * stopped in again, and a JVM for it cost more than half a second of the recovery's time.
+     * PostgreSQL keeps each file it restored under its own name in {@code pg_wal} (the
+     * restore_command runs in the data directory), and recycles only names ahead of replay, so
+     * for a name staged here that copy is the verified file. A name this restore did not stage
+     * is never taken from {@code pg_wal}: a stale file there could be of another history.
      */
     static String restoreCommand(Path directory, String fallback) {
         String dir = shellQuote(directory.toString());
         String staged = dir + "/%f";
-        String list = dir + "/" + ARCHIVED_LIST;
-        return "if [ -f " + staged + " ]; then mv -f " + staged + " \"%p\" || exit 126; elif [ -f " + list
-                + " ] && ! grep -qxF '%f' " + list + "; then exit 1; else exec " + fallback + "; fi";
+        String archived = dir + "/" + ARCHIVED_LIST;
+        String stagedList = dir + "/" + STAGED_LIST;
+        return "if [ -f " + staged + " ]; then mv -f " + staged + " \"%p\" || exit 126; elif [ -f " + archived
+                + " ] && ! grep -qxF '%f' " + archived + "; then exit 1; elif [ -f pg_wal/%f ] && [ -f "
+                + stagedList + " ] && grep -qxF '%f' " + stagedList + "; then cp -f pg_wal/%f \"%p\" || exit 126;"
+                + " else exec " + fallback + "; fi";
     }
 
     /** Quotes for {@code /bin/sh}: single quotes, an embedded one closed, escaped and reopened. */
@@ -114,8 +133,10 @@ public final class WalStaging {
         log.info("staging {} WAL segment(s) and {} history file(s) ({}) into '{}' with {} parallel download(s)",
                 segments, wal.history().size(), ByteSize.ofBytes(total).toHuman(), directory,
                 parallelism);
-        writeArchivedList(directory, owner);
-        AtomicLong files = new AtomicLong();
+        try (Stream<ObjectInfo> all = index.listAll()) {
+            writeList(directory, ARCHIVED_LIST, all.map(o -> WalArchiveIndex.fileName(o.key())).iterator(), owner);
+        }
+        Queue<String> names = new ConcurrentLinkedQueue<>();
         long bytesBefore = bytes.get();
         int workers = Math.max(1, parallelism);
         // A full queue makes the submitting thread download too: bounded work in flight, no idle waiting.
@@ -129,10 +150,10 @@ public final class WalStaging {
                 : null) {
             try {
                 for (ObjectInfo h : wal.history()) {
-                    submit(pool, h, directory, owner, files, bytes, failure);
+                    submit(pool, h, directory, owner, names, bytes, failure);
                 }
                 for (WalPlan.Span span : plan.stageSpans()) {
-                    submitSpan(pool, span, plan.segmentSize(), directory, owner, files, bytes, failure, context);
+                    submitSpan(pool, span, plan.segmentSize(), directory, owner, names, bytes, failure, context);
                 }
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
@@ -143,15 +164,16 @@ public final class WalStaging {
         if (failure.get() != null) {
             throw PgwardenException.of(failure.get());
         }
+        writeList(directory, STAGED_LIST, names.iterator(), owner);
         Duration took = Duration.between(started, clock.instant());
         long staged = bytes.get() - bytesBefore;
-        log.info("staged {} WAL file(s), {}, in {}s into '{}'", files.get(), ByteSize.ofBytes(staged).toHuman(),
+        log.info("staged {} WAL file(s), {}, in {}s into '{}'", names.size(), ByteSize.ofBytes(staged).toHuman(),
                 took.toSeconds(), directory);
-        return new Result(directory, files.get(), staged, took);
+        return new Result(directory, names.size(), staged, took);
     }
 
     private void submitSpan(ThreadPoolExecutor pool, WalPlan.Span span, int segmentSize, Path directory,
-            FileOwner owner, AtomicLong files, AtomicLong bytes, AtomicReference<Throwable> failure, JobContext context) {
+            FileOwner owner, Queue<String> names, AtomicLong bytes, AtomicReference<Throwable> failure, JobContext context) {
         try (Stream<ObjectInfo> listed = WalCheck.listSegments(index, span.timeline())) {
             Iterator<ObjectInfo> it = listed.iterator();
             while (it.hasNext() && failure.get() == null) {
@@ -162,7 +184,7 @@ public final class WalStaging {
                 }
                 if (n >= span.first()) {
                     context.checkCancelled();
-                    submit(pool, o, directory, owner, files, bytes, failure);
+                    submit(pool, o, directory, owner, names, bytes, failure);
                 }
             }
         }
@@ -184,18 +206,19 @@ public final class WalStaging {
         }
     }
 
-    private void submit(ThreadPoolExecutor pool, ObjectInfo object, Path directory, FileOwner owner, AtomicLong files,
-            AtomicLong bytes, AtomicReference<Throwable> failure) {
+    private void submit(ThreadPoolExecutor pool, ObjectInfo object, Path directory, FileOwner owner,
+            Queue<String> names, AtomicLong bytes, AtomicReference<Throwable> failure) {
         pool.execute(() -> {
             if (failure.get() != null) {
                 return;
             }
             try {
-                Path target = directory.resolve(WalArchiveIndex.fileName(object.key()));
+                String name = WalArchiveIndex.fileName(object.key());
+                Path target = directory.resolve(name);
                 VerifiedFile.restoreWal(objects, object, target);
                 owner.apply(target, 0600);
                 bytes.addAndGet(Files.size(target));
-                files.incrementAndGet();
+                names.add(name);
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
             }
@@ -203,31 +226,32 @@ public final class WalStaging {
     }
 
     /**
-     * Creates the directory for the PostgreSQL user, closed to others (it holds decrypted WAL),
-     * and removes WAL files an earlier restore left there: they may belong to another history.
+     * Writes one of the lists {@link #restoreCommand} reads: {@link #ARCHIVED_LIST}, which WAL
+     * files the archive holds now, so that probes for the others are answered without the
+     * repository (with staging, recovery therefore ends at the archive as it was at restore time,
+     * what the restore summary reported; files archived later, by a still-running old primary,
+     * are not fetched: use {@code --wal-source fetch} to follow them), and {@link #STAGED_LIST},
+     * written once every file is staged. Written to a temporary name and renamed, so the command
+     * never reads half a list.
      */
-    /**
-     * Records which WAL files the archive holds now, so that {@link #restoreCommand} can answer
-     * probes for the others without the repository. Written to a temporary name and renamed, so
-     * the command never reads half a list. With staging, recovery therefore ends at the archive
-     * as it was at restore time (what the restore summary reported); files archived later (a
-     * still-running old primary) are not fetched: use {@code --wal-source fetch} to follow them.
-     */
-    private void writeArchivedList(Path directory, FileOwner owner) throws IOException {
-        Path tmp = directory.resolve(ARCHIVED_LIST + ".tmp");
-        try (Stream<ObjectInfo> all = index.listAll();
-                java.io.BufferedWriter w = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.US_ASCII)) {
-            Iterator<ObjectInfo> it = all.iterator();
-            while (it.hasNext()) {
-                w.write(WalArchiveIndex.fileName(it.next().key()));
+    private static void writeList(Path directory, String list, Iterator<String> names, FileOwner owner)
+            throws IOException {
+        Path tmp = directory.resolve(list + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.US_ASCII)) {
+            while (names.hasNext()) {
+                w.write(names.next());
                 w.write('\n');
             }
         }
         owner.apply(tmp, 0600);
-        Files.move(tmp, directory.resolve(ARCHIVED_LIST), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, directory.resolve(list), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * Creates the directory for the PostgreSQL user, closed to others (it holds decrypted WAL),
+     * and removes WAL files an earlier restore left there, with its list of them: they may belong
+     * to another history.
+     */
     private static void prepare(Path directory, FileOwner owner) throws IOException {
         if (Files.isSymbolicLink(directory) || (Files.exists(directory) && !Files.isDirectory(directory))) {
             throw new PgwardenException(ErrorCode.USAGE, "the WAL staging directory '" + directory + "' is not a"
@@ -238,8 +262,8 @@ public final class WalStaging {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(directory)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                        && (WalArchiveIndex.isWalFileName(name) || name.endsWith(".tmp"))) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && (WalArchiveIndex.isWalFileName(name)
+                        || name.endsWith(".tmp") || name.equals(STAGED_LIST))) {
                     Files.delete(p);
                 }
             }

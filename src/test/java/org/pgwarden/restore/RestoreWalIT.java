@@ -187,6 +187,36 @@ class RestoreWalIT {
     }
 
     @Test
+    @Order(5)
+    void recoveryReadsItsLastStagedSegmentAgainWithoutTheRepository() throws Exception {
+        Path asked = Files.createDirectories(dir.resolve("fallback-calls"));
+        Files.setPosixFilePermissions(asked, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path calls = asked.resolve("calls");
+        // records what reaches the repository fallback and answers "not archived", so PostgreSQL
+        // would fall back to pg_wal by itself: only the log and this record tell the two apart
+        String fallback = "sh -c \"echo %f >> " + calls + "; exit 1\"";
+        Path pgdata = restores.resolve("read-again");
+        Restore.Request request = new Restore.Request(pgdata, Optional.empty(), RecoveryTarget.immediate(),
+                RecoveryTarget.Action.PROMOTE, Optional.empty(), false, Map.of(), fallback, "postgres", 2,
+                WalSource.PRESTAGE, Optional.empty());
+        Restore.Result r = restorer(new RecordingMetrics()).run(request,
+                JobContext.standalone("t", "restore", Clock.systemUTC()));
+        List<String> staged = Files.readAllLines(pgdata.resolve("pgwarden-wal").resolve(WalStaging.STAGED_LIST));
+        assertThat(staged).hasSize((int) r.staged().orElseThrow().files());
+
+        try (RestoredCluster c = RestoredCluster.start(pgdata, setup.pg().cluster().binaries())) {
+            assertThat(c.queryString("SELECT pg_is_in_recovery()::text")).isEqualTo("false");
+            String log = Files.readString(c.logFile());
+            // the end of recovery reads the segment it stopped in a second time: served from pg_wal
+            List<String> readTwice = staged.stream().filter(n -> n.length() == 24)
+                    .filter(n -> log.split("restored log file \"" + n + "\" from archive", -1).length == 3).toList();
+            assertThat(readTwice).as(log).hasSize(1);
+            List<String> fallbackCalls = Files.exists(calls) ? Files.readAllLines(calls) : List.of();
+            assertThat(fallbackCalls).as(log).doesNotContainAnyElementsOf(staged);
+        }
+    }
+
+    @Test
     @Order(4)
     void aDamagedSegmentStagedAlongsideTheDataFilesFailsTheRestoreAndLeavesNothingToStartFrom() throws Exception {
         Path object;

@@ -59,9 +59,34 @@ class WalStagingTest {
         assertThat(run(command, "000000010000000000000004", "pg_wal/RECOVERYXLOG", dir)).isEqualTo(1);
         assertThat(run(command, "0000000100000000000000", "pg_wal/RECOVERYXLOG", dir)).isEqualTo(1);
         assertThat(marker).doesNotExist();
-        // archived but not staged (already moved once, asked again at the end of recovery): the fallback
+        // archived but not staged by this restore: the fallback
         assertThat(run(command, SEGMENT, "pg_wal/RECOVERYXLOG", dir)).isZero();
         assertThat(marker).hasContent(SEGMENT + "\n");
+    }
+
+    @Test
+    void aStagedFileAskedForAgainIsCopiedFromPgWalAndAStaleOneThereIsNot() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve("staged"));
+        Path pgwal = Files.createDirectories(dir.resolve("pg_wal"));
+        String other = "000000010000000000000004";
+        Files.writeString(staging.resolve(WalStaging.ARCHIVED_LIST), SEGMENT + "\n" + other + "\n");
+        Files.writeString(staging.resolve(WalStaging.STAGED_LIST), SEGMENT + "\n");
+        // recovery moved the staged segment out and kept it in pg_wal under its name, as PostgreSQL does
+        Files.writeString(pgwal.resolve(SEGMENT), "verified wal");
+        // a file this restore did not stage, left in pg_wal (another history, say)
+        Files.writeString(pgwal.resolve(other), "stale wal");
+        Path marker = dir.resolve("asked");
+        String command = WalStaging.restoreCommand(staging, "sh -c 'echo %f >> " + marker + "; exit 0'");
+
+        // the end of recovery reads the segment it stopped in again: a copy, no fallback
+        assertThat(run(command, SEGMENT, "pg_wal/RECOVERYXLOG", dir)).isZero();
+        assertThat(pgwal.resolve("RECOVERYXLOG")).hasContent("verified wal");
+        assertThat(pgwal.resolve(SEGMENT)).hasContent("verified wal");
+        assertThat(marker).doesNotExist();
+        // archived, in pg_wal, but not staged here: never taken from pg_wal
+        assertThat(run(command, other, "pg_wal/RECOVERYXLOG", dir)).isZero();
+        assertThat(marker).hasContent(other + "\n");
+        assertThat(pgwal.resolve("RECOVERYXLOG")).hasContent("verified wal");
     }
 
     @Test
