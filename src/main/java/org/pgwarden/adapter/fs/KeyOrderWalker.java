@@ -102,13 +102,16 @@ final class KeyOrderWalker implements Iterator<ObjectInfo> {
                     continue;
                 }
                 String key = dirKey.isEmpty() ? name : dirKey + "/" + name;
-                boolean directory = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-                // Keep a directory only when keys below it can match the prefix.
-                boolean relevant = directory
-                        ? (key + "/").startsWith(prefix) || prefix.startsWith(key + "/")
-                        : key.startsWith(prefix);
-                if (relevant) {
-                    entries.add(new Entry(key, p, directory));
+                // Keep a directory only when keys below it can match the prefix. The name decides
+                // first, so a lookup in a large directory (one segment among a timeline's WAL)
+                // reads the attributes of the few entries that can match, not of all of them.
+                boolean asFile = key.startsWith(prefix);
+                boolean asDirectory = (key + "/").startsWith(prefix) || prefix.startsWith(key + "/");
+                if (asFile || asDirectory) {
+                    boolean directory = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                    if (directory ? asDirectory : asFile) {
+                        entries.add(new Entry(key, p, directory));
+                    }
                 }
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
