@@ -33,7 +33,8 @@ import org.pgwarden.metrics.Metrics;
  * <pre>
  * GET  /api/v1/backups      the repository's backups: the document of 'info --output json'
  * GET  /api/v1/jobs         runs queued, waiting for their lock or running, then finished ones, newest first
- * GET  /api/v1/jobs/{id}    one run
+ * GET  /api/v1/jobs/{id}    one run; with ?wait=MILLIS (at most 20000) a run not finished yet is
+ *                           answered when it finishes or after that long, whichever comes first
  * POST /api/v1/jobs         {"kind":"backup","type":"full"} → 202, the run id and a Location
  * </pre>
  * Errors are {@code {"error": "...", "code": "PGWnnn"}} with 400 for a bad request, 404 for an
@@ -93,7 +94,8 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
                 };
             }
             if (p.startsWith(JOBS + "/")) {
-                return method.equals("GET") ? job(p.substring(JOBS.length() + 1)) : notAllowed("GET");
+                return method.equals("GET") ? job(p.substring(JOBS.length() + 1), waitParameter(query))
+                        : notAllowed("GET");
             }
             return error(404, ErrorCode.USAGE, "no such API path '/api" + p + "'; see /api/v1/jobs and /api/v1/backups");
         } catch (PgwardenException e) {
@@ -174,10 +176,45 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
         return Response.json(200, write(doc));
     }
 
-    private Response job(String id) {
+    /** Longest a follower may ask {@code GET /api/v1/jobs/{id}} to wait for the run's end. */
+    static final Duration MAX_WAIT = Duration.ofSeconds(20);
+
+    /** The {@code wait} query parameter in milliseconds; zero when absent. */
+    private static Duration waitParameter(String query) {
+        if (query == null || query.isEmpty()) {
+            return Duration.ZERO;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("wait=")) {
+                String v = pair.substring("wait=".length());
+                if (!v.matches("[0-9]{1,6}") || Long.parseLong(v) > MAX_WAIT.toMillis()) {
+                    throw new PgwardenException(ErrorCode.USAGE, "query parameter 'wait' is '" + v + "'; expected"
+                            + " milliseconds from 0 to " + MAX_WAIT.toMillis());
+                }
+                return Duration.ofMillis(Long.parseLong(v));
+            }
+        }
+        return Duration.ZERO;
+    }
+
+    private Response job(String id, Duration wait) {
         if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
             return error(404, ErrorCode.USAGE, "no job run with that id");
         }
+        Response now = job(id);
+        if (wait.isZero() || now.status() != 200 || runner.history().findRecent(id).isPresent()) {
+            return now;
+        }
+        // Known and not finished: answer at its end rather than leave the follower to poll for it.
+        try {
+            runner.history().awaitRecent(id, wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return job(id);
+    }
+
+    private Response job(String id) {
         // Looked for in the order a run moves through, and in the history once more at the end, so
         // a run finishing between two looks is still found; the control database is asked last,
         // only for runs this daemon does not know (older ones, or from before a restart).

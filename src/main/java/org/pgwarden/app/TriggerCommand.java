@@ -92,14 +92,21 @@ final class TriggerCommand implements Runnable {
         }
     }
 
-    /** Polls the run until it ends; its outcome becomes the exit code. */
+    /**
+     * Polls the run until it ends; its outcome becomes the exit code. Each poll asks the daemon to
+     * hold its answer for the pause until the next one, so the end of the run is seen when it
+     * happens, not up to a pause later; a daemon that answers at once leaves the rest of the pause
+     * to sleep here.
+     */
     static int follow(AdminClient client, String id, Duration limit, PrintWriter out) throws InterruptedException {
         long started = System.nanoTime();
         long deadline = limit == null ? Long.MAX_VALUE : started + limit.toNanos();
         long pause = POLL_FIRST.toMillis();
         String lastStatus = "";
         while (true) {
-            JsonNode job = client.get("/api/v1/jobs/" + id);
+            long asked = System.nanoTime();
+            JsonNode job = client.get("/api/v1/jobs/" + id + "?wait=" + pause);
+            long answeredAfter = (System.nanoTime() - asked) / 1_000_000;
             String status = job.path("status").asText();
             if (!status.equals(lastStatus) && (status.equals("waiting") || status.equals("running"))) {
                 out.println("job " + id + " " + status + (status.equals("waiting") ? " for another run to finish" : ""));
@@ -124,7 +131,9 @@ final class TriggerCommand implements Runnable {
                                 + Durations.format(limit) + "; it goes on in the daemon",
                                 "follow it with: pgwarden jobs " + id, null);
                     }
-                    Thread.sleep(pause);
+                    if (answeredAfter < pause) {
+                        Thread.sleep(pause - answeredAfter);
+                    }
                     pause = System.nanoTime() - started < FAST_POLLING.toNanos()
                             ? Math.min(pause * 2, POLL_FAST.toMillis()) : POLL.toMillis();
                 }

@@ -83,6 +83,7 @@ public final class JobHistory implements AutoCloseable {
     public void record(JobOutcome outcome) {
         synchronized (recent) {
             recent.put(outcome.runId(), outcome);
+            recent.notifyAll();
         }
         JobHistoryStore s = store;
         ThreadPoolExecutor w = writer;
@@ -109,6 +110,25 @@ public final class JobHistory implements AutoCloseable {
         metrics.increment(MeterNames.JOB_HISTORY_WRITE_FAILURES);
         log.warn("unable to store job run {} ({}) in the control database: {}; it stays in memory only",
                 outcome.runId(), outcome.kind(), why);
+    }
+
+    /**
+     * The run {@code runId} from memory once it finished, waiting up to {@code limit} for it to
+     * finish; empty if it did not by then. Lets a caller following a run learn its end at once
+     * instead of at its next poll.
+     */
+    public Optional<JobOutcome> awaitRecent(String runId, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (recent) {
+            while (true) {
+                Optional<JobOutcome> done = findRecent(runId);
+                long left = deadline - System.nanoTime();
+                if (done.isPresent() || left <= 0) {
+                    return done;
+                }
+                TimeUnit.NANOSECONDS.timedWait(recent, left);
+            }
+        }
     }
 
     /** The runs in memory, newest first. */

@@ -183,6 +183,12 @@ class AdminApiIT {
         assertThat(json(badType.body()).path("error").asText()).contains("expected full, incr or diff");
 
         assertThat(Http.send("GET", api + "/jobs/20261124T020000Z-ffff", TOKEN, null).status()).isEqualTo(404);
+        assertThat(Http.send("GET", api + "/jobs/20261124T020000Z-ffff?wait=1000", TOKEN, null).status())
+                .isEqualTo(404);
+        Http.Reply badWait = Http.send("GET", api + "/jobs/20261124T020000Z-ffff?wait=1h", TOKEN, null);
+        assertThat(badWait.status()).isEqualTo(400);
+        assertThat(json(badWait.body()).path("error").asText()).isEqualTo("query parameter 'wait' is '1h'; expected"
+                + " milliseconds from 0 to 20000");
         assertThat(Http.send("DELETE", api + "/jobs", TOKEN, null).status()).isEqualTo(405);
     }
 
@@ -190,6 +196,14 @@ class AdminApiIT {
     @Order(3)
     void aBackupTriggeredThroughTheApiRunsToCompletionAndIsListed() throws Exception {
         String id = trigger("{\"kind\":\"backup\",\"type\":\"full\"}");
+        // asked to wait, the daemon answers when the run ends (or, on a very slow machine, at the limit)
+        long asked = System.nanoTime();
+        Http.Reply waited = Http.send("GET", api + "/jobs/" + id + "?wait=20000", TOKEN, null);
+        assertThat(waited.status()).as(waited.body()).isEqualTo(200);
+        if (json(waited.body()).path("end").isNull()) {
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).as(waited.body())
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(20));
+        }
         JsonNode job = awaitEnd(id);
         assertThat(job.path("status").asText()).as(job.toString()).isEqualTo("succeeded");
         assertThat(job.path("kind").asText()).isEqualTo("backup-full");

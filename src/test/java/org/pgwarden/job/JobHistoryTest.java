@@ -109,4 +109,27 @@ class JobHistoryTest {
         h.preload(List.of(outcome("old2", 2), outcome("old1", 1)));
         assertThat(h.recent()).extracting(JobOutcome::runId).containsExactly("new", "old2", "old1");
     }
+
+    @Test
+    void aFollowerWaitingForARunLearnsItsEndWhenItIsRecordedAndOtherwiseAtItsLimit() throws Exception {
+        JobHistory h = new JobHistory(10, metrics);
+        Thread recorder = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException ignored) {
+                // recorded at once then
+            }
+            h.record(outcome("late", 1));
+        });
+        long started = System.nanoTime();
+        recorder.start();
+        // the limit is far away: only the record ends the wait
+        assertThat(h.awaitRecent("late", Duration.ofSeconds(20))).map(JobOutcome::runId).contains("late");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        recorder.join();
+
+        h.record(outcome("other", 2));
+        assertThat(h.awaitRecent("never", Duration.ofMillis(50))).isEmpty();
+        assertThat(h.awaitRecent("other", Duration.ZERO)).map(JobOutcome::runId).contains("other");
+    }
 }

@@ -11,7 +11,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
@@ -32,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminHttpServer.class);
+    /** Requests served at once; more wait in line. */
+    private static final int HTTP_THREADS = 16;
 
     /** Request bodies larger than this are refused (413); API requests are a few dozen bytes. */
     static final int MAX_BODY = 64 * 1024;
@@ -87,11 +91,15 @@ public final class AdminHttpServer implements AutoCloseable {
                     + ":" + address.getPort() + "': " + e.getMessage(),
                     "another process may use the port; change admin.listen", e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "pgwarden-http");
-            t.setDaemon(true);
-            return t;
-        });
+        // A follower's request for a run waits for its end (up to half a second as the CLI asks):
+        // enough threads that followers never hold up scrapes and health checks, none kept idle.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "pgwarden-http");
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         server.createContext("/metrics", ex -> serve(ex, metrics));
         server.createContext("/health/live", ex -> serve(ex, live));
