@@ -8,7 +8,9 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.pgwarden.common.ErrorCode;
@@ -83,11 +85,32 @@ public final class BackupLabel implements Comparable<BackupLabel> {
         return latest.time.plusSeconds(1);
     }
 
+    /**
+     * Labels parsed before, by text. A manifest names the backup of every slice, mostly the same
+     * one or two, and parsing (a pattern and two date-time parses) was a visible share of reading
+     * a large manifest. Labels are values, so sharing them is safe; the cache is emptied when full.
+     */
+    private static final Map<String, BackupLabel> PARSED = new ConcurrentHashMap<>();
+    private static final int PARSED_LIMIT = 4096;
+
     /** Parses a label as printed by {@link #toString()}. */
     public static BackupLabel parse(String text) {
         if (text == null) {
             throw invalid("null", "it is missing");
         }
+        BackupLabel known = PARSED.get(text);
+        if (known != null) {
+            return known;
+        }
+        BackupLabel parsed = parseText(text);
+        if (PARSED.size() >= PARSED_LIMIT) {
+            PARSED.clear();
+        }
+        PARSED.put(text, parsed);
+        return parsed;
+    }
+
+    private static BackupLabel parseText(String text) {
         Matcher m = SYNTAX.matcher(text);
         if (!m.matches()) {
             throw invalid(text, "expected 'YYYYMMDD-HHMMSSF' or 'YYYYMMDD-HHMMSSF_YYYYMMDD-HHMMSS' followed by 'D' or 'I'");
