@@ -32,9 +32,13 @@ final class LoggingSetup {
     }
 
     static void apply(LoggingConfig config) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
-            return;
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            configure(ctx, config);
         }
+    }
+
+    /** Replaces whatever {@code ctx} was configured with; also the bootstrap ({@link BootstrapLogging}). */
+    static void configure(LoggerContext ctx, LoggingConfig config) {
         ctx.reset();
         Encoder<ILoggingEvent> inner;
         if (config.format() == LoggingConfig.Format.JSON) {
