@@ -29,6 +29,18 @@ public interface Codec {
      */
     OutputStream compress(OutputStream out);
 
+    /** Room {@link #compress(byte[], int, byte[])} needs for {@code length} bytes in the worst case. */
+    int maxCompressedLength(int length);
+
+    /**
+     * Compresses {@code src[0, length)} at once into {@code dst} (at least
+     * {@link #maxCompressedLength} long); {@link #decompress} reads it back like the output of
+     * {@link #compress(OutputStream)}. For content already in memory: no stream, no block copies.
+     *
+     * @return bytes written to {@code dst}
+     */
+    int compress(byte[] src, int length, byte[] dst);
+
     /** Wraps {@code in}: bytes read are the decompressed content. Closing it closes {@code in}. */
     InputStream decompress(InputStream in);
 

@@ -26,6 +26,17 @@ final class NoneCodec implements Codec {
     }
 
     @Override
+    public int maxCompressedLength(int length) {
+        return length;
+    }
+
+    @Override
+    public int compress(byte[] src, int length, byte[] dst) {
+        System.arraycopy(src, 0, dst, 0, length);
+        return length;
+    }
+
+    @Override
     public InputStream decompress(InputStream in) {
         return in;
     }

@@ -111,6 +111,26 @@ final class ZstdFrameOutputStream extends OutputStream {
         }
     }
 
+    /**
+     * Compresses {@code src[0, length)} into one frame in {@code dst} on a pooled context. The
+     * frame also records the content size, which readers accept like the streamed frames.
+     */
+    static int compressWhole(int level, byte[] src, int length, byte[] dst) {
+        Compressor c = borrow(level);
+        boolean ok = false;
+        try {
+            int n = c.ctx.compressByteArray(dst, 0, dst.length, src, 0, length);
+            ok = true;
+            return n;
+        } finally {
+            if (ok) {
+                giveBack(c);
+            } else {
+                c.ctx.close();
+            }
+        }
+    }
+
     /** Idle contexts held for {@code level}; for tests. */
     static int idle(int level) {
         return IDLE[level - ZstdCodec.MIN_LEVEL].get();

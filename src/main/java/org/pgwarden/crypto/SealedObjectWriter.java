@@ -47,7 +47,21 @@ public final class SealedObjectWriter {
      */
     public SealingInputStream seal(InputStream plaintext, ObjectKey objectKey, SealingKey key, byte[] knownSha256) {
         try {
-            return new SealingInputStream(plaintext, objectKey, repositoryId, key, codec, knownSha256);
+            return new SealingInputStream(plaintext, objectKey, repositoryId, key, codec, knownSha256, -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to start object '" + objectKey + "'", e);
+        }
+    }
+
+    /**
+     * As {@link #seal(InputStream, ObjectKey, SealingKey, byte[])} for content this writer's codec
+     * already compressed in memory ({@link Codec#compress(byte[], int, byte[])}): {@code compressed}
+     * is encrypted as it is; the result reports {@code plaintextLength} and {@code sha256}.
+     */
+    public SealingInputStream sealCompressed(InputStream compressed, ObjectKey objectKey, SealingKey key,
+            long plaintextLength, byte[] sha256) {
+        try {
+            return new SealingInputStream(compressed, objectKey, repositoryId, key, codec, sha256, plaintextLength);
         } catch (IOException e) {
             throw new UncheckedIOException("unable to start object '" + objectKey + "'", e);
         }

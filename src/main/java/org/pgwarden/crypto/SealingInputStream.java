@@ -21,10 +21,12 @@ public final class SealingInputStream extends InputStream {
     private final byte[] chunk = new byte[CHUNK];
     private boolean finished;
 
+    /** @param precompressedLength see {@link SealingOutputStream}; -1 when {@code plaintext} is not compressed yet */
     SealingInputStream(InputStream plaintext, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec,
-            byte[] knownSha256) throws IOException {
+            byte[] knownSha256, long precompressedLength) throws IOException {
         this.plaintext = plaintext;
-        this.sealing = new SealingOutputStream(queue, objectKey, repositoryId, key, codec, knownSha256);
+        this.sealing = new SealingOutputStream(queue, objectKey, repositoryId, key, codec, knownSha256,
+                precompressedLength);
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class SealingOutputStream extends OutputStream {
     private final CountingOutputStream counted;
     private final OutputStream sink;
     private final OutputStream chain;
+    /** Plaintext size when what is written is already compressed; -1 when this stream compresses. */
+    private final long precompressedLength;
     private long plaintextBytes;
     private SealResult result;
     private boolean closed;
@@ -39,6 +41,20 @@ public final class SealingOutputStream extends OutputStream {
      */
     SealingOutputStream(OutputStream sink, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec,
             byte[] knownSha256) throws IOException {
+        this(sink, objectKey, repositoryId, key, codec, knownSha256, -1);
+    }
+
+    /**
+     * @param precompressedLength {@code >= 0}: what is written is {@code codec}'s output for that
+     *                            many plaintext bytes, whose SHA-256 {@code knownSha256} must give;
+     *                            it is encrypted as it is. {@code -1}: compress what is written.
+     */
+    SealingOutputStream(OutputStream sink, ObjectKey objectKey, String repositoryId, SealingKey key, Codec codec,
+            byte[] knownSha256, long precompressedLength) throws IOException {
+        if (precompressedLength >= 0 && knownSha256 == null) {
+            throw new IllegalArgumentException("compressed content needs the SHA-256 of its plaintext");
+        }
+        this.precompressedLength = precompressedLength;
         this.sink = sink;
         this.known = knownSha256 == null ? null : knownSha256.clone();
         this.digest = knownSha256 == null ? sha256() : null;
@@ -54,7 +70,7 @@ public final class SealingOutputStream extends OutputStream {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("unable to start encrypting '" + objectKey + "'", e);
         }
-        this.chain = codec.compress(encrypting);
+        this.chain = precompressedLength >= 0 ? encrypting : codec.compress(encrypting);
     }
 
     static MessageDigest sha256() {
@@ -98,7 +114,7 @@ public final class SealingOutputStream extends OutputStream {
             ByteBuffer trailer = ByteBuffer.allocate(ObjectFormat.TRAILER_BYTES);
             trailer.put(ObjectFormat.TRAILER_MAGIC).putLong(counted.count);
             sink.write(trailer.array());
-            result = new SealResult(plaintextBytes,
+            result = new SealResult(precompressedLength >= 0 ? precompressedLength : plaintextBytes,
                     ObjectFormat.HEADER_BYTES + counted.count + ObjectFormat.TRAILER_BYTES,
                     digest != null ? digest.digest() : known);
         } finally {

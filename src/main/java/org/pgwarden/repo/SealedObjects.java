@@ -1,5 +1,6 @@
 package org.pgwarden.repo;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.FilterOutputStream;
 import java.io.InputStream;
@@ -55,6 +56,27 @@ public final class SealedObjects {
             return sealed.result();
         } catch (IOException e) {
             throw new UncheckedIOException("unable to close the plaintext of '" + key + "'", e);
+        }
+    }
+
+    /** The codec objects are written with (to compress content in memory for {@link #putCompressed}). */
+    public Codec codec() {
+        return writer.codec();
+    }
+
+    /**
+     * Stores {@code compressed[0, length)}, the {@link #codec()}'s output for {@code plaintextLength}
+     * bytes whose SHA-256 is {@code sha256}, sealed under the current data key: for content already
+     * in memory (a WAL segment), compressed in one call rather than streamed.
+     */
+    public SealResult putCompressed(ObjectKey key, byte[] compressed, int length, long plaintextLength,
+            byte[] sha256) {
+        try (SealingInputStream sealed = writer.sealCompressed(new ByteArrayInputStream(compressed, 0, length), key,
+                keyring.currentDataKey(), plaintextLength, sha256)) {
+            store.put(key, sealed);
+            return sealed.result();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to close the content of '" + key + "'", e);
         }
     }
 

@@ -75,6 +75,25 @@ class SealedObjectTest {
     }
 
     @Test
+    void contentCompressedInMemoryIsSealedAsItIsAndOpensToThePlaintext() throws Exception {
+        byte[] plain = givenPlaintext(3 * SEGMENT + 5);
+        byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(plain);
+        Codec codec = Codec.zstd(1);
+        byte[] compressed = new byte[codec.maxCompressedLength(plain.length)];
+        int n = codec.compress(plain, plain.length, compressed);
+        SealedObjectWriter writer = new SealedObjectWriter(REPO, codec);
+        SealingInputStream sealing = writer.sealCompressed(new ByteArrayInputStream(compressed, 0, n), KEY, dataKey,
+                plain.length, sha);
+        byte[] sealed = sealing.readAllBytes();
+
+        assertThat(sealing.result().plaintextBytes()).isEqualTo(plain.length);
+        assertThat(sealing.result().sha256()).isEqualTo(sha);
+        assertThat(reader().open(new ByteArrayInputStream(sealed), KEY).readAllBytes()).isEqualTo(plain);
+        assertThatThrownBy(() -> writer.sealCompressed(new ByteArrayInputStream(compressed, 0, n), KEY, dataKey,
+                plain.length, null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void pullAndPushFormsAgreeOnLengthAndDigest() throws IOException {
         byte[] plain = givenPlaintext(2 * SEGMENT + 5);
         SealedObjectWriter writer = new SealedObjectWriter(REPO, Codec.zstd(3));
