@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -18,17 +16,15 @@ import java.util.stream.Stream;
 import org.pgwarden.codec.Codec;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
-import org.pgwarden.crypto.DataKeyCache;
-import org.pgwarden.crypto.LocalKeyFileWrapper;
 import org.pgwarden.metrics.MeterNames;
 import org.pgwarden.pg.TimelineId;
 import org.pgwarden.pg.WalSegmentName;
-import org.pgwarden.repo.Keyring;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.storage.ObjectKey;
 import org.pgwarden.testing.InMemoryObjectStore;
 import org.pgwarden.testing.RecordingMetrics;
+import org.pgwarden.testing.SealedTestRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,29 +37,26 @@ class WalFetchTest {
     @TempDir
     Path dir;
 
-    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private SealedTestRepository repository;
+    private InMemoryObjectStore store;
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final List<byte[]> archived = new ArrayList<>();
-    private LocalKeyFileWrapper wrapper;
     private SealedObjects objects;
     private Path restore;
     private WalSpool spool;
 
     @BeforeEach
     void createRepository() throws Exception {
-        Path key = dir.resolve("master.key");
-        LocalKeyFileWrapper.generateKeyFile(key);
-        wrapper = LocalKeyFileWrapper.open(key);
-        Keyring keyring = new Keyring(store, "test", wrapper, new DataKeyCache(Duration.ofMinutes(5), 16,
-                Clock.systemUTC()), Clock.systemUTC());
-        objects = new SealedObjects(store, "test", keyring, Codec.zstd(1));
+        repository = SealedTestRepository.create(dir, Codec.zstd(1));
+        store = repository.store();
+        objects = repository.objects();
         restore = Files.createDirectories(dir.resolve("pg_wal"));
         spool = WalSpool.forStanza(dir.resolve("spool"), "test", store.describe(), 8);
     }
 
     @AfterEach
     void closeKey() {
-        wrapper.close();
+        repository.close();
     }
 
     @Test

@@ -8,21 +8,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Random;
 import org.pgwarden.codec.Codec;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.PgwardenException;
-import org.pgwarden.crypto.DataKeyCache;
-import org.pgwarden.crypto.LocalKeyFileWrapper;
-import org.pgwarden.repo.Keyring;
 import org.pgwarden.repo.SealedObjects;
 import org.pgwarden.repo.StanzaInfo;
 import org.pgwarden.repo.WalArchiveIndex;
 import org.pgwarden.testing.InMemoryObjectStore;
 import org.pgwarden.testing.RecordingMetrics;
+import org.pgwarden.testing.SealedTestRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,26 +37,23 @@ class WalPushTest {
     @TempDir
     Path dir;
 
-    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private SealedTestRepository repository;
+    private InMemoryObjectStore store;
     private final RecordingMetrics metrics = new RecordingMetrics();
-    private LocalKeyFileWrapper wrapper;
     private SealedObjects objects;
     private Path pgwal;
 
     @BeforeEach
     void createRepository() throws Exception {
-        Path key = dir.resolve("master.key");
-        LocalKeyFileWrapper.generateKeyFile(key);
-        wrapper = LocalKeyFileWrapper.open(key);
-        Keyring keyring = new Keyring(store, "test", wrapper, new DataKeyCache(Duration.ofMinutes(5), 16,
-                Clock.systemUTC()), Clock.systemUTC());
-        objects = new SealedObjects(store, "test", keyring, Codec.zstd(1));
+        repository = SealedTestRepository.create(dir, Codec.zstd(1));
+        store = repository.store();
+        objects = repository.objects();
         pgwal = Files.createDirectories(dir.resolve("pg_wal"));
     }
 
     @AfterEach
     void closeKey() {
-        wrapper.close();
+        repository.close();
     }
 
     private WalPush pusher(int inMemoryLimit) {
