@@ -44,8 +44,12 @@ public final class WalPush {
     private static final int XLP_LONG_HEADER = 0x0002;
     private static final int LONG_HEADER_SIZE = 40;
     static final int DEFAULT_IN_MEMORY_LIMIT = 64 << 20;
-    /** Buffers kept between pushes: one per push-ahead worker and one for a request pushed at once. */
-    private static final int SPARE_BUFFERS = 3;
+    /**
+     * Buffers of each kind kept between pushes: one per push-ahead worker at the default of two.
+     * With 16 MiB segments that is at most 64 MiB of the heap in all; more pushes at once
+     * allocate for the time of the push.
+     */
+    private static final int SPARE_BUFFERS = 2;
 
     private final SealedObjects objects;
     private final WalArchiveIndex index;
