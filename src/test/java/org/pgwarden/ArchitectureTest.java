@@ -147,6 +147,17 @@ class ArchitectureTest {
     }
 
     @Test
+    void theHandOverClientUsesOnlyTheJdk() {
+        classes().that().resideInAPackage("org.pgwarden.handover..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("org.pgwarden.handover..",
+                        "org.pgwarden.walclient..", "java..")
+                .because("backup and restore start in org.pgwarden.handover so that the daemon gets the run before"
+                        + " the option parser, Jackson or Logback load; the full command line is reached by name,"
+                        + " through reflection; fix: keep the code JDK-only, or put it in org.pgwarden.app")
+                .check(classes);
+    }
+
+    @Test
     void theArchiveCommandClientUsesOnlyTheJdk() {
         classes().that().resideInAPackage("org.pgwarden.walclient..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage("org.pgwarden.walclient..", "java..")

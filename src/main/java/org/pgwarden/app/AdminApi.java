@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -36,6 +38,8 @@ import org.pgwarden.metrics.Metrics;
  * GET  /api/v1/jobs/{id}    one run; with ?wait=MILLIS (at most 20000) a run not finished yet is
  *                           answered when it finishes or after that long, whichever comes first
  * POST /api/v1/jobs         {"kind":"backup","type":"full"} → 202, the run id and a Location
+ * POST /api/v1/commands     {"command":"restore","args":["--pgdata","/x"],"cwd":"/"} → as POST /jobs, the run
+ *                           of that command line (backup or restore), plus "after": lines to print on success
  * </pre>
  * Errors are {@code {"error": "...", "code": "PGWnnn"}} with 400 for a bad request, 404 for an
  * unknown path or run, 405 for a wrong method, 429 when too many triggered runs wait, 503 when
@@ -46,16 +50,25 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
     static final int MAX_TRIGGERED = 16;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JOBS = "/v1/jobs";
+    private static final String COMMANDS = "/v1/commands";
+
+    /** Turns a command line sent to {@code POST /api/v1/commands} into its job. */
+    interface CommandParser {
+        DaemonRequest parse(String command, List<String> args, Path workingDirectory);
+    }
 
     private final JobSubmitter submitter;
     private final JobRunner runner;
     private final Supplier<ObjectNode> backups;
+    private final CommandParser commands;
     private final AutoCloseable resources;
 
-    AdminApi(JobSubmitter submitter, JobRunner runner, Supplier<ObjectNode> backups, AutoCloseable resources) {
+    AdminApi(JobSubmitter submitter, JobRunner runner, Supplier<ObjectNode> backups, CommandParser commands,
+            AutoCloseable resources) {
         this.submitter = submitter;
         this.runner = runner;
         this.backups = backups;
+        this.commands = commands;
         this.resources = resources;
     }
 
@@ -74,7 +87,8 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
         RunnerJobSubmitter submitter = new RunnerJobSubmitter(runner, jobs, config.admin().triggerLockWait(), clock,
                 MAX_TRIGGERED);
         AdminApi api = new AdminApi(submitter, runner,
-                () -> InfoCommand.collect(config.stanza(), RepositoryAccess.open(config, components, clock)), submitter);
+                () -> InfoCommand.collect(config.stanza(), RepositoryAccess.open(config, components, clock)),
+                (command, args, cwd) -> CommandHandOver.parse(command, args, cwd, config), submitter);
         toClose.add(api);
         return Optional.of(new AdminHttpServer.Api(token, api, metrics));
     }
@@ -92,6 +106,9 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
                     case "POST" -> submit(body);
                     default -> notAllowed("GET, POST");
                 };
+            }
+            if (p.equals(COMMANDS)) {
+                return method.equals("POST") ? command(body) : notAllowed("POST");
             }
             if (p.startsWith(JOBS + "/")) {
                 return method.equals("GET") ? job(p.substring(JOBS.length() + 1), waitParameter(query))
@@ -114,20 +131,61 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
     }
 
     private Response submit(String body) {
-        JsonNode doc;
-        try {
-            doc = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            return badRequest("request body is not valid JSON (" + e.getOriginalMessage().replaceAll("\\s+", " ")
-                    + "); expected an object such as {\"kind\":\"backup\",\"type\":\"full\"}");
-        }
-        if (doc == null || !doc.isObject()) {
-            return badRequest("expected a JSON object such as {\"kind\":\"backup\",\"type\":\"full\"}");
-        }
+        String example = "{\"kind\":\"backup\",\"type\":\"full\"}";
+        JsonNode doc = object(body, example);
         JsonNode kind = doc.get("kind");
         if (kind == null || !kind.isTextual()) {
             return badRequest("expected a string field 'kind' (one of " + String.join(", ", submitter.kinds()) + ")");
         }
+        return accepted(submitter.submit(kind.asText(), parameters(doc), JobTrigger.API), List.of());
+    }
+
+    /** A command line the daemon parses as the command would, and runs as that command's job. */
+    private Response command(String body) {
+        JsonNode doc = object(body, "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"/x\"],\"cwd\":\"/\"}");
+        JsonNode command = doc.get("command");
+        if (command == null || !command.isTextual()) {
+            return badRequest("expected a string field 'command' (one of " + String.join(", ", CommandHandOver.COMMANDS)
+                    + ")");
+        }
+        JsonNode args = doc.get("args");
+        if (args == null || !args.isArray()) {
+            return badRequest("expected an array of strings 'args': the arguments after the command's name");
+        }
+        List<String> arguments = new ArrayList<>();
+        for (JsonNode a : args) {
+            if (!a.isTextual()) {
+                return badRequest("field 'args' must hold strings only");
+            }
+            arguments.add(a.asText());
+        }
+        JsonNode cwd = doc.get("cwd");
+        if (cwd == null || !cwd.isTextual() || !cwd.asText().startsWith("/")) {
+            return badRequest("expected a string field 'cwd', the absolute working directory relative paths in 'args'"
+                    + " are resolved against");
+        }
+        DaemonRequest request = commands.parse(command.asText(), arguments, Path.of(cwd.asText()));
+        return accepted(submitter.submit(request.job().get("kind").asText(), parameters(request.job()),
+                JobTrigger.API), request.afterSuccess());
+    }
+
+    /** {@code body} as a JSON object; a 400 (thrown as {@code USAGE}) naming {@code example} otherwise. */
+    private static JsonNode object(String body, String example) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new PgwardenException(ErrorCode.USAGE, "request body is not valid JSON ("
+                    + e.getOriginalMessage().replaceAll("\\s+", " ") + "); expected an object such as " + example);
+        }
+        if (doc == null || !doc.isObject()) {
+            throw new PgwardenException(ErrorCode.USAGE, "expected a JSON object such as " + example);
+        }
+        return doc;
+    }
+
+    /** Every field but {@code kind}, each a string. */
+    private static Map<String, String> parameters(JsonNode doc) {
         Map<String, String> params = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
@@ -135,17 +193,23 @@ final class AdminApi implements AdminHttpServer.ApiHandler, AutoCloseable {
                 continue;
             }
             if (!f.getValue().isTextual()) {
-                return badRequest("field '" + f.getKey() + "' must be a string");
+                throw new PgwardenException(ErrorCode.USAGE, "field '" + f.getKey() + "' must be a string");
             }
             params.put(f.getKey(), f.getValue().asText());
         }
-        JobSubmitter.Accepted a = submitter.submit(kind.asText(), params, JobTrigger.API);
+        return params;
+    }
+
+    private static Response accepted(JobSubmitter.Accepted a, List<String> afterSuccess) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", a.runId());
         n.put("kind", a.kind());
         n.put("status", "queued");
         String location = "/api" + JOBS + "/" + a.runId();
         n.put("location", location);
+        if (!afterSuccess.isEmpty()) {
+            afterSuccess.forEach(n.putArray("after")::add);
+        }
         return new Response(202, "application/json", write(n), Map.of("Location", location));
     }
 

@@ -67,6 +67,11 @@ final class AdminClient {
         return new AdminClient("http://" + host + ":" + listen.getPort(), file, AdminToken.read(file), withoutDaemon);
     }
 
+    /** For a daemon already found at {@code base} ({@code http://host:port}) by a client that read the token file. */
+    static AdminClient at(String base, Path tokenFile, String withoutDaemon) {
+        return new AdminClient(base, tokenFile, AdminToken.read(tokenFile), withoutDaemon);
+    }
+
     String base() {
         return base;
     }

@@ -2,6 +2,7 @@ package org.pgwarden.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
             "When the daemon of this configuration answers on its admin API, the backup runs there (its",
             "pipeline is warm, and it serializes the run with its schedule) and this command follows it;",
             "otherwise, or with --in-process, it runs in this process."})
-final class BackupCommand implements Callable<Integer> {
+final class BackupCommand implements Callable<Integer>, DaemonRequest.Source {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PgwardenCli root;
 
@@ -49,33 +50,13 @@ final class BackupCommand implements Callable<Integer> {
     public Integer call() {
         PgwardenConfig config = root.loadConfig().config();
         LoggingSetup.apply(config.logging());
-        BackupType backupType = switch (type) {
-            case "full" -> BackupType.FULL;
-            case "incr" -> BackupType.INCR;
-            case "diff" -> BackupType.DIFF;
-            default -> throw new PgwardenException(ErrorCode.USAGE, "--type '" + type + "' is not a backup type",
-                    "use full, incr or diff", null);
-        };
-        // The stop file holds back every new backup, not only the daemon's: a pause is for the host.
-        new StopFile(config.daemon().stopFile()).read().ifPresent(p -> {
-            throw new PgwardenException(ErrorCode.PAUSED, "pgwarden is paused " + p.describe()
-                    + "; no backup is started", "run 'pgwarden resume' first (stop file '"
-                    + config.daemon().stopFile() + "')", null);
-        });
-        Map<String, String> notes = new LinkedHashMap<>();
-        for (String a : annotations) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) {
-                throw new PgwardenException(ErrorCode.USAGE, "--annotation '" + a + "' is not KEY=VALUE");
-            }
-            notes.put(a.substring(0, eq), a.substring(eq + 1));
-        }
-        if (!inProcess) {
+        BackupType backupType = backupType();
+        Map<String, String> notes = checkedNotes(config);
+        Optional<DaemonRequest> handOver = daemonRequest(notes);
+        if (handOver.isPresent()) {
             // A warm JVM backs up with about half the CPU of a fresh one, and the daemon's lock orders
             // the run with its schedule.
-            ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);
-            notes.forEach((k, v) -> request.put(DaemonJobs.ANNOTATION + k, v));
-            Optional<Integer> inDaemon = new DaemonHandOver("backup", "backing up").run(config.admin(), request,
+            Optional<Integer> inDaemon = DaemonHandOver.BACKUP.run(config.admin(), handOver.get(),
                     root.context().out(), root.context().err());
             if (inDaemon.isPresent()) {
                 return inDaemon.get();
@@ -96,4 +77,47 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
+    @Override
+    public Optional<DaemonRequest> daemonRequest(Path workingDirectory, PgwardenConfig config) {
+        backupType();
+        return daemonRequest(checkedNotes(config));
+    }
+
+    private Optional<DaemonRequest> daemonRequest(Map<String, String> notes) {
+        if (inProcess) {
+            return Optional.empty();
+        }
+        ObjectNode job = JSON.createObjectNode().put("kind", DaemonJobs.BACKUP).put("type", type);
+        notes.forEach((k, v) -> job.put(DaemonJobs.ANNOTATION + k, v));
+        return Optional.of(new DaemonRequest(job, List.of()));
+    }
+
+    private BackupType backupType() {
+        return switch (type) {
+            case "full" -> BackupType.FULL;
+            case "incr" -> BackupType.INCR;
+            case "diff" -> BackupType.DIFF;
+            default -> throw new PgwardenException(ErrorCode.USAGE, "--type '" + type + "' is not a backup type",
+                    "use full, incr or diff", null);
+        };
+    }
+
+    /** The annotations by key, once the stop file allows a backup. */
+    private Map<String, String> checkedNotes(PgwardenConfig config) {
+        // The stop file holds back every new backup, not only the daemon's: a pause is for the host.
+        new StopFile(config.daemon().stopFile()).read().ifPresent(p -> {
+            throw new PgwardenException(ErrorCode.PAUSED, "pgwarden is paused " + p.describe()
+                    + "; no backup is started", "run 'pgwarden resume' first (stop file '"
+                    + config.daemon().stopFile() + "')", null);
+        });
+        Map<String, String> notes = new LinkedHashMap<>();
+        for (String a : annotations) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new PgwardenException(ErrorCode.USAGE, "--annotation '" + a + "' is not KEY=VALUE");
+            }
+            notes.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        return notes;
+    }
 }

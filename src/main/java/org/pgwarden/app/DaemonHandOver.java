@@ -1,10 +1,11 @@
 package org.pgwarden.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 import org.pgwarden.common.ErrorCode;
+import org.pgwarden.common.ExitCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.AdminConfig;
 import org.slf4j.Logger;
@@ -21,10 +22,21 @@ import org.slf4j.LoggerFactory;
  * @param doing  what the command does in its own process, for the messages: {@code backing up}
  */
 record DaemonHandOver(String what, String doing) {
+    static final DaemonHandOver BACKUP = new DaemonHandOver("backup", "backing up");
+    static final DaemonHandOver RESTORE = new DaemonHandOver("restore", "restoring");
     private static final Logger log = LoggerFactory.getLogger(DaemonHandOver.class);
 
-    /** Posts {@code request} (a job of the admin API) and follows it; the job's exit code, or empty. */
-    Optional<Integer> run(AdminConfig admin, ObjectNode request, PrintWriter out, PrintWriter err) {
+    /** The hand-over of the command named {@code command}: {@code backup} or {@code restore}. */
+    static Optional<DaemonHandOver> of(String command) {
+        return Optional.ofNullable(switch (command) {
+            case "backup" -> BACKUP;
+            case "restore" -> RESTORE;
+            default -> null;
+        });
+    }
+
+    /** Posts {@code request}'s job to the admin API and follows it; the job's exit code, or empty. */
+    Optional<Integer> run(AdminConfig admin, DaemonRequest request, PrintWriter out, PrintWriter err) {
         AdminClient client;
         try {
             client = AdminClient.of(admin, "add --in-process to run the " + what + " in this process");
@@ -41,7 +53,7 @@ record DaemonHandOver(String what, String doing) {
         }
         JsonNode accepted;
         try {
-            accepted = client.post("/api/v1/jobs", request.toString());
+            accepted = client.post("/api/v1/jobs", request.job().toString());
         } catch (PgwardenException e) {
             if (e.errorCode() != ErrorCode.DAEMON_UNREACHABLE) {
                 throw e;
@@ -49,12 +61,20 @@ record DaemonHandOver(String what, String doing) {
             err.println("no daemon answers on " + client.base() + "; " + doing + " in this process");
             return Optional.empty();
         }
-        String id = accepted.path("id").asText();
+        return Optional.of(follow(client, accepted.path("id").asText(), request.afterSuccess(), out));
+    }
+
+    /** Follows run {@code id}, which the daemon accepted, to its end; its exit code. */
+    int follow(AdminClient client, String id, List<String> afterSuccess, PrintWriter out) {
         out.println(what + " handed to the daemon at " + client.base() + " as job " + id + "; following it (Ctrl-C"
                 + " stops following, not the " + what + ": 'pgwarden jobs " + id + "'; --in-process runs it here)");
         out.flush();
         try {
-            return Optional.of(TriggerCommand.follow(client, id, null, out));
+            int code = TriggerCommand.follow(client, id, null, out);
+            if (code == ExitCode.OK) {
+                afterSuccess.forEach(out::println);
+            }
+            return code;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgwardenException(ErrorCode.CANCELLED, "stopped following job " + id + "; the " + what

@@ -1,7 +1,11 @@
 package org.pgwarden.app;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.pgwarden.adapter.quartz.QuartzCronValidator;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
@@ -45,7 +49,7 @@ public final class PgwardenCli {
 
     /** Runs {@code args}; never throws; returns the process exit code. */
     public int execute(String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLineFor(args);
         int code;
         try {
             code = cli.execute(args);
@@ -58,36 +62,77 @@ public final class PgwardenCli {
 
     /** Every command and option, wired to this context; tests parse documented command lines with it. */
     CommandLine commandLine() {
-        CommandLine cli = new CommandLine(this)
-                .addSubcommand(new DaemonCommand(this))
-                .addSubcommand(new CheckCommand(this))
-                .addSubcommand(new CommandLine(new ConfigCommand()).addSubcommand(new ConfigCommand.Show(this)))
-                .addSubcommand(new StanzaCreateCommand(this))
-                .addSubcommand(new BackupCommand(this))
-                .addSubcommand(new InfoCommand(this))
-                .addSubcommand(new RestoreCommand(this))
-                .addSubcommand(new VerifyCommand(this))
-                .addSubcommand(new DrillCommand(this))
-                .addSubcommand(new MaintainCommand(this))
-                .addSubcommand(new PauseCommand(this))
-                .addSubcommand(new ResumeCommand(this))
-                .addSubcommand(new CommandLine(new TriggerCommand())
-                        .addSubcommand(new TriggerCommand.Backup(this))
-                        .addSubcommand(new TriggerCommand.Verify(this))
-                        .addSubcommand(new TriggerCommand.Expire(this))
-                        .addSubcommand(new TriggerCommand.Drill(this))
-                        .addSubcommand(new TriggerCommand.Maintenance(this))
-                        .addSubcommand(new RetentionCommand.Trigger(this)))
-                .addSubcommand(new JobsCommand(this))
-                .addSubcommand(new ExpireCommand(this))
-                .addSubcommand(new CommandLine(new RetentionCommand(this))
-                        .addSubcommand(new RetentionCommand.Restore(this)))
-                .addSubcommand(new WalPushCommand(this))
-                .addSubcommand(new WalFetchCommand(this))
-                .addSubcommand(new RekeyCommand(this))
-                .addSubcommand(new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)))
-                .addSubcommand(new VersionCommand(this))
-                .addSubcommand(new DemoCommand(this));
+        return wire(subcommands().keySet());
+    }
+
+    /**
+     * The command line {@code args} need: only the command they name when they name one. Picocli
+     * reads every command's annotations when it is added, about a tenth of a second for the whole
+     * tree, paid by every short command (and by {@code restore} before it hands over to the daemon).
+     * Anything else (no command, an unknown one, root options such as {@code --help}, an
+     * {@code @file}) gets the whole tree, so usage and suggestions stay complete.
+     */
+    CommandLine commandLineFor(String... args) {
+        Optional<String> named = commandName(args);
+        return named.isPresent() && subcommands().containsKey(named.get())
+                ? wire(Set.of(named.get())) : commandLine();
+    }
+
+    /** The first argument that is not {@code --config FILE}, when it can be a command's name. */
+    static Optional<String> commandName(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--config")) {
+                i++;
+            } else if (!arg.startsWith("--config=")) {
+                return arg.startsWith("-") || arg.startsWith("@") ? Optional.empty() : Optional.of(arg);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Each command by its name, built when asked for; the order is the order of the usage text. */
+    private Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> all = new LinkedHashMap<>();
+        all.put("daemon", () -> new DaemonCommand(this));
+        all.put("check", () -> new CheckCommand(this));
+        all.put("config", () -> new CommandLine(new ConfigCommand()).addSubcommand(new ConfigCommand.Show(this)));
+        all.put("stanza-create", () -> new StanzaCreateCommand(this));
+        all.put("backup", () -> new BackupCommand(this));
+        all.put("info", () -> new InfoCommand(this));
+        all.put("restore", () -> new RestoreCommand(this));
+        all.put("verify", () -> new VerifyCommand(this));
+        all.put("drill", () -> new DrillCommand(this));
+        all.put("maintain", () -> new MaintainCommand(this));
+        all.put("pause", () -> new PauseCommand(this));
+        all.put("resume", () -> new ResumeCommand(this));
+        all.put("trigger", () -> new CommandLine(new TriggerCommand())
+                .addSubcommand(new TriggerCommand.Backup(this))
+                .addSubcommand(new TriggerCommand.Verify(this))
+                .addSubcommand(new TriggerCommand.Expire(this))
+                .addSubcommand(new TriggerCommand.Drill(this))
+                .addSubcommand(new TriggerCommand.Maintenance(this))
+                .addSubcommand(new RetentionCommand.Trigger(this)));
+        all.put("jobs", () -> new JobsCommand(this));
+        all.put("expire", () -> new ExpireCommand(this));
+        all.put("retention", () -> new CommandLine(new RetentionCommand(this))
+                .addSubcommand(new RetentionCommand.Restore(this)));
+        all.put("wal-push", () -> new WalPushCommand(this));
+        all.put("wal-fetch", () -> new WalFetchCommand(this));
+        all.put("rekey", () -> new RekeyCommand(this));
+        all.put("key", () -> new CommandLine(new KeyCommand()).addSubcommand(new KeyCommand.Generate(this)));
+        all.put("version", () -> new VersionCommand(this));
+        all.put("demo", () -> new DemoCommand(this));
+        return all;
+    }
+
+    private CommandLine wire(Set<String> names) {
+        CommandLine cli = new CommandLine(this);
+        subcommands().forEach((name, command) -> {
+            if (names.contains(name)) {
+                cli.addSubcommand(command.get());
+            }
+        });
         cli.setOut(context.out());
         cli.setErr(context.err());
         cli.setExecutionStrategy(new CommandLine.RunLast());

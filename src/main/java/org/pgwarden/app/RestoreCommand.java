@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.UnaryOperator;
 import org.pgwarden.backup.Backup;
 import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
@@ -34,7 +33,7 @@ import picocli.CommandLine.Option;
             "--wal-source prestage. When the daemon of this configuration answers on its admin API, the",
             "restore runs there (a warm JVM restores faster) and this command follows it; otherwise, or",
             "with --in-process, --dry-run or --safety-backup, it runs in this process."})
-final class RestoreCommand implements Callable<Integer> {
+final class RestoreCommand implements Callable<Integer>, DaemonRequest.Source {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PgwardenCli root;
 
@@ -102,34 +101,23 @@ final class RestoreCommand implements Callable<Integer> {
         ConfigLoader.Loaded loaded = root.loadConfig();
         PgwardenConfig config = loaded.config();
         LoggingSetup.apply(config.logging());
-        UnaryOperator<String> name = n -> "--" + n;
-        RestoreOptions options = new RestoreOptions(set, targetTime, targetLsn, targetXid, targetName, target,
-                targetAction, targetTimeline, tablespaceMap, walSource);
-        RestoreOptions.Parsed parsed = options.parse(config.restore().walSource(), name);
+        RestoreOptions options = options();
+        RestoreOptions.Parsed parsed = check(options, config);
         RecoveryTarget recoveryTarget = parsed.target();
         RecoveryTarget.Action action = parsed.action();
         Optional<BackupLabel> label = parsed.label();
         Map<Path, Path> tablespaces = parsed.tablespaces();
         WalSource source = parsed.walSource();
-        if (parallelism < 1 || parallelism > 64) {
-            throw RestoreOptions.usage("--parallelism must be a number from 1 to 64, got " + parallelism);
-        }
-        if (safetyBackup != null && !delta) {
-            throw RestoreOptions.usage("--safety-backup copies an existing cluster before --delta rewrites it; without"
-                    + " --delta the data directory must be empty and there is nothing to keep");
-        }
         Path safetyCopy = safetyBackup == null ? null : safetyBackup.isEmpty()
                 ? SafetyCopy.defaultLocation(pgdata, root.context().clock().instant())
                 : Path.of(safetyBackup).toAbsolutePath();
         var out = root.context().out();
-        if (!inProcess && !dryRun && safetyCopy == null) {
+        Optional<DaemonRequest> handOver = daemonRequest(pgdata.toAbsolutePath(), options, parsed);
+        if (handOver.isPresent()) {
             // A warm daemon restores faster than this fresh process.
-            Optional<Integer> inDaemon = new DaemonHandOver("restore", "restoring").run(config.admin(),
-                    jobRequest(options), out, root.context().err());
+            Optional<Integer> inDaemon = DaemonHandOver.RESTORE.run(config.admin(), handOver.get(), out,
+                    root.context().err());
             if (inDaemon.isPresent()) {
-                if (inDaemon.get() == ExitCode.OK) {
-                    nextSteps(pgdata.toAbsolutePath(), recoveryTarget, action).forEach(out::println);
-                }
                 return inDaemon.get();
             }
         }
@@ -208,14 +196,41 @@ final class RestoreCommand implements Callable<Integer> {
                         + " once promoted; run 'pgwarden check' against it before sending traffic");
     }
 
-    /** The restore as a job of the daemon's admin API: the directory and the options given. */
-    private ObjectNode jobRequest(RestoreOptions options) {
-        ObjectNode request = JSON.createObjectNode().put("kind", DaemonJobs.RESTORE)
-                .put("pgdata", pgdata.toAbsolutePath().toString()).put("parallelism", Integer.toString(parallelism));
-        if (delta) {
-            request.put("delta", "true");
+    @Override
+    public Optional<DaemonRequest> daemonRequest(Path workingDirectory, PgwardenConfig config) {
+        RestoreOptions options = options();
+        return daemonRequest(workingDirectory.resolve(pgdata), options, check(options, config));
+    }
+
+    /** The restore as a job of the daemon's admin API, unless these options keep it in this process. */
+    private Optional<DaemonRequest> daemonRequest(Path directory, RestoreOptions options, RestoreOptions.Parsed parsed) {
+        if (inProcess || dryRun || safetyBackup != null) {
+            return Optional.empty();
         }
-        options.parameters().forEach(request::put);
-        return request;
+        ObjectNode job = JSON.createObjectNode().put("kind", DaemonJobs.RESTORE)
+                .put("pgdata", directory.toString()).put("parallelism", Integer.toString(parallelism));
+        if (delta) {
+            job.put("delta", "true");
+        }
+        options.parameters().forEach(job::put);
+        return Optional.of(new DaemonRequest(job, nextSteps(directory, parsed.target(), parsed.action())));
+    }
+
+    private RestoreOptions options() {
+        return new RestoreOptions(set, targetTime, targetLsn, targetXid, targetName, target, targetAction,
+                targetTimeline, tablespaceMap, walSource);
+    }
+
+    /** The options checked together, as the command line names them. */
+    private RestoreOptions.Parsed check(RestoreOptions options, PgwardenConfig config) {
+        RestoreOptions.Parsed parsed = options.parse(config.restore().walSource(), n -> "--" + n);
+        if (parallelism < 1 || parallelism > 64) {
+            throw RestoreOptions.usage("--parallelism must be a number from 1 to 64, got " + parallelism);
+        }
+        if (safetyBackup != null && !delta) {
+            throw RestoreOptions.usage("--safety-backup copies an existing cluster before --delta rewrites it; without"
+                    + " --delta the data directory must be empty and there is nothing to keep");
+        }
+        return parsed;
     }
 }

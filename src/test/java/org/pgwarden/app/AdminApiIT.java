@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.pgwarden.handover.HandOverClient;
 import org.pgwarden.testing.BackupSetup;
 import org.pgwarden.testing.CliRun;
 import org.pgwarden.testing.Distribution;
@@ -419,6 +421,54 @@ class AdminApiIT {
         Http.Reply relative = Http.send("POST", api + "/jobs", TOKEN, "{\"kind\":\"restore\",\"pgdata\":\"data\"}");
         assertThat(relative.status()).as(relative.body()).isEqualTo(400);
         assertThat(relative.body()).contains("needs the parameter 'pgdata', an absolute path");
+    }
+
+    @Test
+    @Order(11)
+    void aCommandLineSentAsTypedIsParsedByTheDaemonAndRunWithPathsOfTheSendersDirectory() throws Exception {
+        awaitNoRunningJobs();
+        Path work = Files.createDirectories(dir.resolve("operator-cwd"));
+        Path target = Files.createDirectories(work.resolve("restored-relative"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
+        BackupSetup.givePostgres(target);
+
+        Optional<Integer> handed = HandOverClient.handOver(new String[]{"--config", setup.config().toString(),
+            "restore", "--pgdata", "restored-relative", "--target", "immediate", "--wal-source", "fetch"}, null, work);
+
+        assertThat(handed).as("the daemon took the run: no fall-back to the full command line").contains(0);
+        assertThat(target.resolve("PG_VERSION")).exists();
+        assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("recovery_target = 'immediate'");
+
+        // bad options are a 400 naming them, in the words of the command line
+        Http.Reply unknown = Http.send("POST", api + "/commands", TOKEN,
+                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--no-such\"],\"cwd\":\"/\"}");
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(400);
+        assertThat(unknown.body()).contains("pgwarden restore: Unknown option: '--no-such'");
+        Http.Reply badLsn = Http.send("POST", api + "/commands", TOKEN,
+                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--target-lsn\",\"soon\"],\"cwd\":\"/\"}");
+        assertThat(badLsn.status()).as(badLsn.body()).isEqualTo(400);
+        assertThat(badLsn.body()).contains("--target-lsn 'soon' is not a WAL position");
+        Http.Reply here = Http.send("POST", api + "/commands", TOKEN,
+                "{\"command\":\"backup\",\"args\":[\"--in-process\"],\"cwd\":\"/\"}");
+        assertThat(here.status()).as(here.body()).isEqualTo(400);
+        assertThat(here.body()).contains("run the backup in the command's own process");
+        Http.Reply other = Http.send("POST", api + "/commands", TOKEN,
+                "{\"command\":\"daemon\",\"args\":[],\"cwd\":\"/\"}");
+        assertThat(other.status()).as(other.body()).isEqualTo(400);
+        assertThat(other.body()).contains("command 'daemon' is not run for the command line; expected one of backup,"
+                + " restore");
+        Http.Reply noCwd = Http.send("POST", api + "/commands", TOKEN, "{\"command\":\"backup\",\"args\":[]}");
+        assertThat(noCwd.status()).as(noCwd.body()).isEqualTo(400);
+        assertThat(noCwd.body()).contains("expected a string field 'cwd'");
+        assertThat(Http.send("POST", api + "/commands", "wrong-token-0123456789", "{}").status()).isEqualTo(401);
+
+        // through the launcher, as an operator types it
+        try (Distribution backup = Distribution.startAsPostgres(Map.of(), List.of("--config",
+                setup.config().toString(), "backup", "--type", "incr", "--annotation", "via=launcher"))) {
+            assertThat(backup.waitFor(Duration.ofSeconds(120))).as(backup.transcript()).isZero();
+            assertThat(backup.transcript()).contains("backup handed to the daemon at " + api.replace("/api/v1", ""))
+                    .contains("(backup-incr) succeeded");
+        }
     }
 
     /** Polls GET /jobs until no run is waiting or running. */

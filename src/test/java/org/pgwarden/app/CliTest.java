@@ -48,6 +48,25 @@ class CliTest {
     }
 
     @Test
+    void aNamedCommandIsBuiltAloneAndEverythingElseGetsTheWholeTree() {
+        PgwardenCli cli = new PgwardenCli(new CliContext(Map.of(), new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter()), java.time.Clock.systemUTC()));
+        java.util.Set<String> all = cli.commandLine().getSubcommands().keySet();
+        assertThat(all).hasSize(22);
+        for (String name : all) {
+            assertThat(cli.commandLineFor("--config", "x.yaml", name, "--help").getSubcommands().keySet())
+                    .as(name).containsExactly(name);
+        }
+        assertThat(cli.commandLineFor("--config=x.yaml", "trigger", "backup").getSubcommands().get("trigger")
+                .getSubcommands()).containsKey("audit-retention");
+        for (String[] args : new String[][]{{}, {"--help"}, {"--config", "x.yaml"}, {"no-such-command"}, {"@args"},
+            {"-V", "restore"}}) {
+            assertThat(cli.commandLineFor(args).getSubcommands().keySet()).as(String.join(" ", args))
+                    .containsExactlyElementsOf(all);
+        }
+    }
+
+    @Test
     void versionPrintsTheBuildVersion() {
         CliRun r = CliRun.run("version");
         assertThat(r.exitCode()).isZero();
