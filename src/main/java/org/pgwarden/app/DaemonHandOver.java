@@ -8,7 +8,6 @@ import org.pgwarden.common.ErrorCode;
 import org.pgwarden.common.ExitCode;
 import org.pgwarden.common.PgwardenException;
 import org.pgwarden.config.AdminConfig;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
 record DaemonHandOver(String what, String doing) {
     static final DaemonHandOver BACKUP = new DaemonHandOver("backup", "backing up");
     static final DaemonHandOver RESTORE = new DaemonHandOver("restore", "restoring");
-    private static final Logger log = LoggerFactory.getLogger(DaemonHandOver.class);
 
     /** The hand-over of the command named {@code command}: {@code backup} or {@code restore}. */
     static Optional<DaemonHandOver> of(String command) {
@@ -47,7 +45,8 @@ record DaemonHandOver(String what, String doing) {
                 err.println("not handing the " + what + " to the daemon: [" + e.errorCode().id() + "] "
                         + e.getMessage() + "; " + doing + " in this process (run as the daemon's user to hand it over)");
             } else {
-                log.debug("{} in this process: {}", doing, e.getMessage());
+                // looked up here: a command that hands over and follows needs no logging set up
+                LoggerFactory.getLogger(DaemonHandOver.class).debug("{} in this process: {}", doing, e.getMessage());
             }
             return Optional.empty();
         }
