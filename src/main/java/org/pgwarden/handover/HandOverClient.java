@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.pgwarden.walclient.FullCommandLine;
 import org.pgwarden.walclient.PlainYamlSection;
 
 /**
@@ -31,7 +32,6 @@ import org.pgwarden.walclient.PlainYamlSection;
  * included (the full command line then reports them as it always does).
  */
 public final class HandOverClient {
-    private static final String FULL_MAIN = "org.pgwarden.Main";
     private static final String FOLLOWER = "org.pgwarden.app.HandOverFollower";
     private static final String DEFAULT_LISTEN = "127.0.0.1:9816";
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -126,7 +126,7 @@ public final class HandOverClient {
         if (code.isPresent()) {
             System.exit(code.get());
         }
-        runFull(argv);
+        FullCommandLine.run(argv);
     }
 
     /**
@@ -260,19 +260,5 @@ public final class HandOverClient {
             }
         }
         return b.append('"').toString();
-    }
-
-    /** Runs the full command line in this JVM; looked up by name so none of it loads before it is needed. */
-    private static void runFull(String[] argv) {
-        try {
-            Class.forName(FULL_MAIN).getMethod("main", String[].class).invoke(null, (Object) argv);
-        } catch (InvocationTargetException e) {
-            System.err.println("pgwarden: error: " + e.getCause());
-            System.exit(1);
-        } catch (ReflectiveOperationException e) {
-            System.err.println("pgwarden: error: unable to start the full command line (" + e
-                    + "); HINT: the class path must hold target/pgwarden.jar and target/lib");
-            System.exit(2);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.pgwarden.walclient;
 
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.Optional;
  * goes to the full command, which knows every case.
  */
 public final class WalPushClient {
-    private static final String FULL_MAIN = "org.pgwarden.Main";
 
     private WalPushClient() {
     }
@@ -47,7 +45,7 @@ public final class WalPushClient {
         Optional<ClientSettings> settings = configFile == null || configFile.isEmpty() ? Optional.empty()
                 : ClientSettings.read(Path.of(configFile));
         if (settings.isEmpty()) {
-            runFull(args);
+            FullCommandLine.run(args);
             return;
         }
         String path = Path.of(call.get().path()).toAbsolutePath().normalize().toString();
@@ -56,7 +54,7 @@ public final class WalPushClient {
             answer = DaemonConnection.push(settings.get().socket(), path, settings.get().timeout());
         } catch (DaemonConnection.NotRunning e) {
             System.err.println("pgwarden: " + e.getMessage() + "; pushing '" + call.get().path() + "' directly");
-            runFull(direct(args));
+            FullCommandLine.run(direct(args));
             return;
         }
         if (!answer.ok()) {
@@ -70,19 +68,5 @@ public final class WalPushClient {
         List<String> out = new ArrayList<>(List.of(args));
         out.add(out.indexOf("wal-push") + 1, "--direct");
         return out.toArray(String[]::new);
-    }
-
-    /** Runs the full command line in this JVM; looked up by name so none of it loads before it is needed. */
-    private static void runFull(String[] args) {
-        try {
-            Class.forName(FULL_MAIN).getMethod("main", String[].class).invoke(null, (Object) args);
-        } catch (InvocationTargetException e) {
-            System.err.println("pgwarden: error: " + e.getCause());
-            System.exit(1);
-        } catch (ReflectiveOperationException e) {
-            System.err.println("pgwarden: error: unable to start the full command line (" + e
-                    + "); HINT: the class path must hold target/pgwarden.jar and target/lib");
-            System.exit(2);
-        }
     }
 }

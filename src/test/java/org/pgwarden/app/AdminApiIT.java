@@ -440,26 +440,21 @@ class AdminApiIT {
         assertThat(Files.readString(target.resolve("postgresql.auto.conf"))).contains("recovery_target = 'immediate'");
 
         // bad options are a 400 naming them, in the words of the command line
-        Http.Reply unknown = Http.send("POST", api + "/commands", TOKEN,
-                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--no-such\"],\"cwd\":\"/\"}");
-        assertThat(unknown.status()).as(unknown.body()).isEqualTo(400);
-        assertThat(unknown.body()).contains("pgwarden restore: Unknown option: '--no-such'");
-        Http.Reply badLsn = Http.send("POST", api + "/commands", TOKEN,
-                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--target-lsn\",\"soon\"],\"cwd\":\"/\"}");
-        assertThat(badLsn.status()).as(badLsn.body()).isEqualTo(400);
-        assertThat(badLsn.body()).contains("--target-lsn 'soon' is not a WAL position");
-        Http.Reply here = Http.send("POST", api + "/commands", TOKEN,
-                "{\"command\":\"backup\",\"args\":[\"--in-process\"],\"cwd\":\"/\"}");
-        assertThat(here.status()).as(here.body()).isEqualTo(400);
-        assertThat(here.body()).contains("run the backup in the command's own process");
-        Http.Reply other = Http.send("POST", api + "/commands", TOKEN,
-                "{\"command\":\"daemon\",\"args\":[],\"cwd\":\"/\"}");
-        assertThat(other.status()).as(other.body()).isEqualTo(400);
-        assertThat(other.body()).contains("command 'daemon' is not run for the command line; expected one of backup,"
-                + " restore");
-        Http.Reply noCwd = Http.send("POST", api + "/commands", TOKEN, "{\"command\":\"backup\",\"args\":[]}");
-        assertThat(noCwd.status()).as(noCwd.body()).isEqualTo(400);
-        assertThat(noCwd.body()).contains("expected a string field 'cwd'");
+        Map<String, String> refused = Map.of(
+                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--no-such\"],\"cwd\":\"/\"}",
+                "pgwarden restore: Unknown option: '--no-such'",
+                "{\"command\":\"restore\",\"args\":[\"--pgdata\",\"d\",\"--target-lsn\",\"soon\"],\"cwd\":\"/\"}",
+                "--target-lsn 'soon' is not a WAL position",
+                "{\"command\":\"backup\",\"args\":[\"--in-process\"],\"cwd\":\"/\"}",
+                "run the backup in the command's own process",
+                "{\"command\":\"daemon\",\"args\":[],\"cwd\":\"/\"}",
+                "command 'daemon' is not run for the command line; expected one of backup, restore",
+                "{\"command\":\"backup\",\"args\":[]}", "expected a string field 'cwd'");
+        refused.forEach((body, message) -> {
+            Http.Reply r = Http.send("POST", api + "/commands", TOKEN, body);
+            assertThat(r.status()).as(body + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.body()).as(body).contains(message);
+        });
         assertThat(Http.send("POST", api + "/commands", "wrong-token-0123456789", "{}").status()).isEqualTo(401);
 
         // through the launcher, as an operator types it
