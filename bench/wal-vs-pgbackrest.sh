@@ -270,6 +270,8 @@ awk -v a="$(cat "$RES/pgwarden-daemon.rate")" -v s="$(cat "$RES/pgbackrest-sync.
     printf "ratio segments/s: pgwarden daemon, native client / JVM client = %.2fx (JVM client / pgBackRest async = %.2fx)\n", a / j, j / y }'
 
 echo "stored WAL (both bursts): pgBackRest async $(du -sm "$WORK/pgbr-repo-async" | cut -f1) MiB, pgwarden daemon $(du -sm "$WORK/pgw-repo-daemon" | cut -f1) MiB"
+# The daemon (native-client mode) has archived every burst by now: its peak resident memory so far.
+echo "pgwarden daemon peak RSS so far: $(awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$DAEMON_PID/status") MiB (VmHWM)"
 
 # ---- start-up: wal-push of a pushed-ahead segment vs a full-JVM direct push
 # The segments are marked ready again; the daemon pushes them ahead (finding them stored), so each
