@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * {@code pg_wal/archive_status/*.ready} and hands the oldest files not yet pushed to a bounded pool;
  * {@link #request(Path)} is what a {@code wal-push} call waits on: a file already pushed answers at
  * once, one in flight is waited for, any other is pushed now on the caller's thread (never queued
- * behind look-ahead work). It only reads: {@code .ready} and {@code .done} belong to PostgreSQL,
- * which marks a file done when archive_command returns 0.
+ * behind look-ahead work), after a scan that sets the pool to work on the files behind it: when a
+ * backlog appears between two scheduled scans, the first request starts the look-ahead instead of
+ * the next tick. It only reads: {@code .ready} and {@code .done} belong to PostgreSQL, which marks
+ * a file done when archive_command returns 0.
  */
 public final class PushAhead implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PushAhead.class);
@@ -94,8 +96,12 @@ public final class PushAhead implements AutoCloseable {
         });
     }
 
-    /** One look at archive_status: refresh the gauges, forget what PostgreSQL marked done, queue what is ready. */
-    public void scan() {
+    /**
+     * One look at archive_status: refresh the gauges, forget what PostgreSQL marked done, queue what
+     * is ready. Run by the daemon's timer and by a request for a file not seen yet; one at a time,
+     * so the queue's bound holds.
+     */
+    public synchronized void scan() {
         if (closed) {
             return;
         }
@@ -149,6 +155,8 @@ public final class PushAhead implements AutoCloseable {
         CompletableFuture<WalPush.Result> mine = new CompletableFuture<>();
         CompletableFuture<WalPush.Result> existing = entries.putIfAbsent(name, mine);
         if (existing == null) {
+            // Asked before a scan saw it: likely the head of a backlog, so start on the rest now.
+            scan();
             try {
                 mine.complete(push(absolute, "requested"));
                 return Answer.PUSHED;

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +126,29 @@ class PushAheadTest {
         pushAhead.scan();
         Thread.sleep(50);
         assertThat(pushed).containsExactly("000000010000000000000007"); // not pushed twice
+    }
+
+    @Test
+    void aRequestForAFileNoScanSawYetStartsTheLookAheadAtOnce() throws Exception {
+        // A backlog PostgreSQL asks for before the next scheduled scan: the files behind the one
+        // asked for are queued by the request, not at the next tick.
+        givenPushAhead(2, 16);
+        givenReady("000000010000000000000001", "000000010000000000000002", "000000010000000000000003");
+        gate = new CountDownLatch(1);
+        CompletableFuture<PushAhead.Answer> answer = CompletableFuture.supplyAsync(
+                () -> pushAhead.request(dir.resolve("pg_wal/000000010000000000000001")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Double.valueOf(3.0).equals(metrics.gauge(MeterNames.WAL_PUSH_AHEAD_QUEUE))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        // the one asked for (in flight on the request's thread) and the two behind it, with no scan run
+        assertThat(metrics.gauge(MeterNames.WAL_PUSH_AHEAD_QUEUE)).isEqualTo(3.0);
+        gate.countDown();
+        assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(PushAhead.Answer.PUSHED);
+        awaitPushed(3);
+        assertThat(pushed).containsExactlyInAnyOrder("000000010000000000000001", "000000010000000000000002",
+                "000000010000000000000003");
     }
 
     @Test
