@@ -27,6 +27,17 @@ class AdminHttpServerTest {
     }
 
     @Test
+    void answersAreSentWithoutWaitingForTheClientsAcknowledgement() {
+        // With Nagle's algorithm on, the body written after the headers waited 40 ms for the
+        // client's delayed ACK on every answer; the JDK server reads this property once, at its
+        // first use (measured: a CLI following a run learnt of its end 0.06-0.08 s late, now 0.01-0.03).
+        try (AdminHttpServer s = start(Optional.empty())) {
+            assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
+            assertThat(Http.send("GET", url(s, "/health/live"), null, null).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void withoutAnApiThereIsNoApiPath() {
         try (AdminHttpServer s = start(Optional.empty())) {
             assertThat(Http.send("GET", url(s, "/api/v1/jobs"), TOKEN, null).status()).isEqualTo(404);
