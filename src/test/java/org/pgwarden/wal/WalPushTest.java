@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import org.pgwarden.testing.InMemoryObjectStore;
 import org.pgwarden.testing.RecordingMetrics;
 import org.pgwarden.testing.SealedTestRepository;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -96,6 +99,34 @@ class WalPushTest {
         Path history = Files.writeString(pgwal.resolve("00000002.history"), "1\t0/3000000\tno recovery target\n");
         push.push(history);
         assertThat(archived("00000002.history")).isEqualTo(Files.readAllBytes(history));
+    }
+
+    @Test
+    void aWholeSegmentReadLeavesNoSegmentSizedNativeBufferWithTheThread() throws Exception {
+        // The JDK reads into a heap array through a temporary direct buffer of the request's size
+        // and keeps it for the thread: one read of a 16 MiB segment left 16 MiB of native memory
+        // with every thread that ever pushed.
+        int size = 16 << 20;
+        StanzaInfo stanza = StanzaInfo.of("test", SYSTEM_ID, 15, size, 8192, Instant.parse("2026-11-24T00:00:00Z"));
+        WalPush push = new WalPush(objects, new WalArchiveIndex(store), stanza, metrics, WalPush.DEFAULT_IN_MEMORY_LIMIT);
+        byte[] bytes = new byte[size];
+        new Random(7).nextBytes(bytes);
+        ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        header.putShort(2, (short) 0x0002);
+        header.putLong(24, SYSTEM_ID);
+        Path file = Files.write(pgwal.resolve("000000010000000000000009"), bytes);
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long[] grown = new long[1];
+        Thread pusher = new Thread(() -> {
+            long before = direct.getMemoryUsed();
+            push.push(file);
+            grown[0] = direct.getMemoryUsed() - before;
+        });
+        pusher.start();
+        pusher.join();
+        assertThat(grown[0]).as("direct memory kept after one push").isLessThan(4L << 20);
+        assertThat(archived("000000010000000000000009")).isEqualTo(bytes);
     }
 
     @ParameterizedTest(name = "in-memory limit {0}")
