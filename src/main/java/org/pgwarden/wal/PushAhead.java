@@ -156,7 +156,12 @@ public final class PushAhead implements AutoCloseable {
         CompletableFuture<WalPush.Result> existing = entries.putIfAbsent(name, mine);
         if (existing == null) {
             // Asked before a scan saw it: likely the head of a backlog, so start on the rest now.
-            scan();
+            // Only a head start: a scan that fails must not fail (or strand) this push.
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                log.warn("archive_status scan before pushing '{}' failed: {}", name, e.toString());
+            }
             try {
                 mine.complete(push(absolute, "requested"));
                 return Answer.PUSHED;
