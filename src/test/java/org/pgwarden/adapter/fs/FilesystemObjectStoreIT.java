@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,12 +52,18 @@ class FilesystemObjectStoreIT extends ObjectStoreContract {
         }
     }
 
+    /** The filesystem store does not hash what it stores (sealed objects authenticate themselves). */
+    @Override
+    protected Optional<String> putChecksum(byte[] data) {
+        return Optional.empty();
+    }
+
     @Test
     void objectsAreFilesUnderTheRootAndCreateIsAtomic() throws IOException {
         ObjectInfo info = store.put(key("a/b/c.bin"), new ByteArrayInputStream(new byte[]{1, 2, 3}));
 
         assertThat(Files.readAllBytes(root.resolve(base).resolve("a/b/c.bin"))).containsExactly(1, 2, 3);
-        assertThat(info.sha256()).contains(sha256(new byte[]{1, 2, 3}));
+        assertThat(info.size()).isEqualTo(3);
         assertThat(store.capabilities().conditionalCreate()).isTrue();
         assertThat(store.capabilities().objectLock()).isFalse();
         assertThat(store.describe()).isEqualTo(root.toAbsolutePath().normalize().toString());
