@@ -24,7 +24,7 @@
 # into a local repository on the same disk. Runs as root; PostgreSQL and both tools run as postgres.
 #
 # usage: bench/wal-vs-pgbackrest.sh            (N=40 segments; N=100 matches shared/bench/05_wal.sh)
-# env:   N, WARMUP (default N), WARMUP_ROUNDS (pgwarden daemon, default 3), PGW_LEVEL (pgwarden's zstd level, default 3), PGW_PUSH_AHEAD (default 2), RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
+# env:   N, REPEAT (measured bursts per tool for the headline ratio, default 5), WARMUP (default N), WARMUP_ROUNDS (pgwarden daemon, default 3), PGW_LEVEL (pgwarden's zstd level, default 3), PGW_PUSH_AHEAD (default 2), RUNS (per-call samples, default 50), WORK (default /tmp/pgwarden-walbench),
 #        SHARED_BENCH (default ../../shared/bench relative to this script), PGBIN, PORT
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +38,7 @@ QUIET_MAX=${QUIET_MAX:-60}
 . "$SHARED_BENCH/lib.sh"
 WORK=$BENCH   # lib.sh points WORK at a subdirectory; ours is the whole tree
 N=${N:-40}
+REPEAT=${REPEAT:-5}
 WARMUP=${WARMUP:-$N}
 WARMUP_ROUNDS=${WARMUP_ROUNDS:-3}
 PGW_LEVEL=${PGW_LEVEL:-3}
@@ -99,48 +100,78 @@ stage() {
 # mark_ready NAME [SET]: marks SET (an array name: SEGS, the default, or WARM) ready
 mark_ready() { local -n set=${2:-SEGS}; for s in "${set[@]}"; do asp touch "$WORK/$1/pg_wal/archive_status/$s.ready"; done; }
 
-# archiver NAME CMD...: the archiver loop over $SET (default SEGS); results under NAME (+ "-cold"
-# for the warm-up set); writes "segment latency_ms done_ms_after_burst" lines. Like PostgreSQL's
+# archiver NAME CMD...: the archiver loop over $SET (default SEGS) in the data directory $DATA
+# (default NAME); results under NAME (+ "-cold" for the warm-up set); writes "segment latency_ms done_ms_after_burst" lines. Like PostgreSQL's
 # archiver, the loop is one process of the postgres OS user that runs archive_command through
 # /bin/sh once per segment, then renames .ready to .done: no runuser per call and per rename,
 # which cost about 10 ms each, a third of a pushed-ahead segment's whole turn; times come from
-# $EPOCHREALTIME instead of a date process.
+# $EPOCHREALTIME instead of a date process. The burst starts the clock and only then marks every
+# segment ready at once (a backlog, as after a burst of writes), in the same process: a daemon
+# that pushes ahead gets no head start from the marking. CPU used meanwhile by other workloads on
+# the box (lib.sh's foreign_start/foreign_stop) goes to NAME.foreign; BURST_CLEAN says whether it
+# stayed within lib.sh's is_clean bounds.
 archiver() {
     local name=$1; shift
     local -n set=${SET:-SEGS}
+    foreign_start
     # shellcheck disable=SC2016 # expanded by the inner bash
     asp bash -c '
         dir=$1; shift
         n=0; for a in "$@"; do [ "$a" = -- ] && break; n=$((n + 1)); done
         cmd=("${@:1:n}"); segs=("${@:n+2}")
         t0=${EPOCHREALTIME/./}
+        for s in "${segs[@]}"; do : >"$dir/pg_wal/archive_status/$s.ready"; done
         for s in "${segs[@]}"; do
             a=${EPOCHREALTIME/./}
             sh -c "\"\$@\"" archive_command "${cmd[@]}" "$dir/pg_wal/$s" >&2 || { echo "archive_command failed for $s" >&2; exit 1; }
             b=${EPOCHREALTIME/./}
             mv "$dir/pg_wal/archive_status/$s.ready" "$dir/pg_wal/archive_status/$s.done"
             echo "$s $(((b - a) / 1000)) $(((b - t0) / 1000))"
-        done' archiver "$WORK/$name" "$@" -- "${set[@]}" >"$RES/$name.tsv" 2>>"$WORK/$name.out" || return 1
+        done' archiver "$WORK/${DATA:-$name}" "$@" -- "${set[@]}" >"$RES/$name.tsv" 2>>"$WORK/$name.out" || { foreign_stop; return 1; }
+    foreign_stop
     tail -1 "$RES/$name.tsv" | awk '{print $3}' >"$RES/$name.total"
+    local wall; wall=$(awk '{ printf "%.2f", $1 / 1000 }' "$RES/$name.total")
+    echo "$FCPU $FSTEAL $wall" >"$RES/$name.foreign"
+    BURST_CLEAN=0
+    if is_clean "$FCPU" "$wall" "$FSTEAL"; then BURST_CLEAN=1; else
+        log "$name: other workloads used ${FCPU}s of CPU (steal ${FSTEAL}s) during the ${wall}s burst"
+    fi
+}
+
+# rearm NAME: forgets NAME's archived copies of the measured set, so a repeated burst archives them
+# again (both tools would otherwise find them stored and only compare); PostgreSQL's .done files go.
+rearm() {
+    local name=$1 s
+    for s in "${SEGS[@]}"; do rm -f "$WORK/$name/pg_wal/archive_status/$s.done"; done
+    case $name in
+        pgbackrest-async)
+            # the asynchronous process must have finished; its spool answers for what it pushed
+            while pgrep -f 'archive-push:async' >/dev/null; do sleep 0.1; done
+            for s in "${SEGS[@]}"; do rm -f "$WORK/pgbr-repo-async/archive/bench/15-1/${s:0:16}/$s-"*; done
+            rm -f "$WORK/spool/archive/bench/out/"* ;;
+        pgwarden-daemon)
+            for s in "${SEGS[@]}"; do rm -f "$WORK/pgw-repo-daemon/wal/${s:0:8}/$s-"*; done ;;
+        *) echo "rearm: unknown $name" >&2; return 1 ;;
+    esac
 }
 
 # warm_up NAME CMD...: archives the warm-up set (the cold case), results as NAME-cold
 warm_up() {
     local name=$1; shift
     [ "$WARMUP" -gt 0 ] || return 0
-    mark_ready "$name" WARM
     log "$name: warm-up burst of $WARMUP segments (reported as cold)"
     SET=WARM archiver "$name" "$@"
-    mv "$RES/$name.tsv" "$RES/$name-cold.tsv"; mv "$RES/$name.total" "$RES/$name-cold.total"
+    for f in tsv total foreign; do mv "$RES/$name.$f" "$RES/$name-cold.$f"; done
 }
 
-# summary NAME: segments/s, latency percentiles, lag
+# summary NAME: segments/s, latency percentiles, lag, CPU other workloads used during the burst
 summary() {
-    local total; total=$(cat "$RES/$1.total")
-    sort -n -k2 "$RES/$1.tsv" | awk -v name="$1" -v total="$total" '
+    local total foreign; total=$(cat "$RES/$1.total")
+    foreign=$(awk '{ printf "foreign %.2fs%s", $1, ($1 > 0.2 + 0.03 * $3 || $2 > 0.3 + 0.10 * $3) ? " CONTAMINATED" : "" }' "$RES/$1.foreign")
+    sort -n -k2 "$RES/$1.tsv" | awk -v name="$1" -v total="$total" -v foreign="$foreign" '
         { lat[NR] = $2; lag += $3; if ($3 > lagmax) lagmax = $3 }
-        END { n = NR; printf "%-22s %6.2f seg/s  call p50 %5d ms  p95 %5d ms  max %5d ms  lag mean %6.0f ms  max %6d ms\n",
-              name, n / (total / 1000), lat[int((n + 1) / 2)], lat[int(n * 0.95 + 0.999)], lat[n], lag / n, lagmax }'
+        END { n = NR; printf "%-22s %6.2f seg/s  call p50 %5d ms  p95 %5d ms  max %5d ms  lag mean %6.0f ms  max %6d ms  %s\n",
+              name, n / (total / 1000), lat[int((n + 1) / 2)], lat[int(n * 0.95 + 0.999)], lat[n], lag / n, lagmax, foreign }'
     awk -v total="$total" -v n="$(wc -l <"$RES/$1.tsv")" 'BEGIN { printf "%f\n", n / (total / 1000) }' >"$RES/$1.rate"
 }
 
@@ -172,7 +203,6 @@ for mode in sync async; do
     wait_quiet >/dev/null 2>&1 || true
     warm_up "pgbackrest-$mode" "${pgbr[@]}"
     wait_quiet >/dev/null 2>&1 || true
-    mark_ready "pgbackrest-$mode"
     log "pgBackRest archive-push $mode"
     archiver "pgbackrest-$mode" "${pgbr[@]}"
 done
@@ -229,28 +259,52 @@ for mode in direct daemon-jvm daemon; do
     # The first call of a fresh jar writes the class-data archive; that is set-up, not archiving.
     asp env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push \
         "$WORK/pgwarden-$mode/pg_wal/${ALL[0]}" >/dev/null 2>&1
-    # Marked ready only after the quiet-machine wait: the daemon starts pushing ahead as soon as
-    # .ready files appear, and the wait (up to a minute) must not give it a head start.
     wait_quiet >/dev/null 2>&1 || true
     warm_up "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
     if [ "$mode" != direct ] && [ "$WARMUP" -gt 0 ]; then
         for round in $(seq 2 "$WARMUP_ROUNDS"); do
             log "pgwarden-$mode: warm-up round $round of $WARMUP_ROUNDS (not reported)"
             for w in "${WARM[@]}"; do
-                rm -f "$WORK/pgw-repo-$mode/wal/${w:0:8}/$w-"*
-                mv "$WORK/pgwarden-$mode/pg_wal/archive_status/$w.done" "$WORK/pgwarden-$mode/pg_wal/archive_status/$w.ready"
+                rm -f "$WORK/pgw-repo-$mode/wal/${w:0:8}/$w-"* "$WORK/pgwarden-$mode/pg_wal/archive_status/$w.done"
             done
             SET=WARM archiver "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
-            rm -f "$RES/pgwarden-$mode.tsv" "$RES/pgwarden-$mode.total"
+            rm -f "$RES/pgwarden-$mode.tsv" "$RES/pgwarden-$mode.total" "$RES/pgwarden-$mode.foreign"
         done
     fi
     wait_quiet >/dev/null 2>&1 || true
-    mark_ready "pgwarden-$mode"
     log "pgwarden wal-push $mode ($client client)"
     archiver "pgwarden-$mode" env PGWARDEN_WAL_CLIENT=$client "$PGW" --config "$WORK/pgw-$mode.yaml" wal-push
     if [ "$mode" = daemon-jvm ]; then
         kill "$DAEMON_PID"; while kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done; DAEMON_PID=
     fi
+done
+
+# ---- repeated bursts: pgBackRest async and the pgwarden daemon, alternately
+# The box is shared and one burst of each moves by a fifth from run to run, so the ratio is taken
+# from REPEAT bursts per tool: the ones above, then REPEAT - 1 more, the two tools taking turns
+# (drift hits both), each from a quiet-machine wait. A burst during which other workloads used
+# more CPU than lib.sh's is_clean allows is redone, up to MAX_TRIES times.
+pgbr_async=(pgbackrest --config="$PGBR_CONF" --stanza=bench --repo1-path="$WORK/pgbr-repo-async"
+    --pg1-path="$WORK/pgbackrest-async" --archive-async=y --process-max=2 archive-push)
+pgw_daemon=(env PGWARDEN_WAL_CLIENT=native "$PGW" --config "$WORK/pgw-daemon.yaml" wal-push)
+for tool in pgbackrest-async pgwarden-daemon; do
+    cp "$RES/$tool.tsv" "$RES/$tool-r1.tsv"; cp "$RES/$tool.total" "$RES/$tool-r1.total"
+    cp "$RES/$tool.foreign" "$RES/$tool-r1.foreign"
+done
+repeat_burst() { # repeat_burst TOOL ROUND CMD...
+    local tool=$1 round=$2 try; shift 2
+    for try in $(seq 1 "$MAX_TRIES"); do
+        rearm "$tool"
+        wait_quiet >/dev/null 2>&1 || true
+        DATA=$tool archiver "$tool-r$round" "$@"
+        [ "$BURST_CLEAN" = 1 ] && return 0
+        [ "$try" -lt "$MAX_TRIES" ] && log "$tool round $round: contaminated, again"
+    done
+}
+for round in $(seq 2 "$REPEAT"); do
+    log "round $round of $REPEAT: pgBackRest async, then the pgwarden daemon"
+    repeat_burst pgbackrest-async "$round" "${pgbr_async[@]}"
+    repeat_burst pgwarden-daemon "$round" "${pgw_daemon[@]}"
 done
 
 echo
@@ -268,6 +322,21 @@ awk -v a="$(cat "$RES/pgwarden-daemon.rate")" -v s="$(cat "$RES/pgbackrest-sync.
     -v j="$(cat "$RES/pgwarden-daemon-jvm.rate")" 'BEGIN {
     printf "ratio segments/s: pgwarden daemon / pgBackRest async = %.2fx, / sync = %.2fx; pgwarden direct / pgBackRest sync = %.2fx\n", a / y, a / s, d / s
     printf "ratio segments/s: pgwarden daemon, native client / JVM client = %.2fx (JVM client / pgBackRest async = %.2fx)\n", a / j, j / y }'
+
+echo
+echo "Repeated bursts of the ${#SEGS[@]} measured segments, $REPEAT per tool (round 1 is the burst above; then alternately):"
+for round in $(seq 1 "$REPEAT"); do
+    for tool in pgbackrest-async pgwarden-daemon; do summary "$tool-r$round"; done
+done
+for round in $(seq 1 "$REPEAT"); do
+    echo "$(cat "$RES/pgbackrest-async-r$round.rate") $(cat "$RES/pgwarden-daemon-r$round.rate")"
+done | awk '
+    function median(v, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+    { y[NR] = $1; a[NR] = $2; q[NR] = $2 / $1 }
+    END { n = NR; my = median(y, n); ma = median(a, n); mq = median(q, n)
+        printf "median segments/s: pgBackRest async %.2f, pgwarden daemon %.2f\n", my, ma
+        printf "ratio segments/s, median of %d rounds: pgwarden daemon / pgBackRest async = %.2fx (ratio of the medians %.2fx; rounds %.2fx..%.2fx)\n", n, mq, ma / my, q[1], q[n] }'
 
 echo "stored WAL (both bursts): pgBackRest async $(du -sm "$WORK/pgbr-repo-async" | cut -f1) MiB, pgwarden daemon $(du -sm "$WORK/pgw-repo-daemon" | cut -f1) MiB"
 # The daemon (native-client mode) has archived every burst by now: its peak resident memory so far.
