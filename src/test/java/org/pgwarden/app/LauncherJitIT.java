@@ -14,7 +14,8 @@ import org.pgwarden.testing.Distribution;
 /**
  * The launcher gives its short-lived heavy commands (restore, verify, wal-fetch, backup) their JIT
  * directives: the JVM accepts the shipped file, which keeps C2 for the JDK's crypto code and the
- * page checksum only; other commands, the daemon among them, run with the JVM's defaults.
+ * page checksum only. The daemon keeps C2 everywhere but, like them, reaches it sooner for the
+ * JDK's AES-GCM code; other commands run with the JVM's defaults.
  */
 class LauncherJitIT {
     @TempDir
@@ -29,8 +30,13 @@ class LauncherJitIT {
             assertThat(help(command, "")).as("the JVM's note on the directives stays out of the output")
                     .startsWith("Usage: pgwarden " + command).doesNotContain("WARN");
         }
-        String info = help("info", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint");
-        assertThat(info).doesNotContain("com/sun/crypto/provider").contains("Usage: pgwarden info");
+        String info = help("info", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint -XX:+PrintCommandLineFlags");
+        assertThat(info).doesNotContain("com/sun/crypto/provider").doesNotContain("com.sun.crypto.provider")
+                .contains("Usage: pgwarden info");
+        String daemon = help("daemon", "-XX:+UnlockDiagnosticVMOptions -XX:+CompilerDirectivesPrint -XX:+PrintCommandLineFlags");
+        assertThat(daemon).as("the daemon: earlier C2 for AES-GCM, no directives")
+                .contains("CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05")
+                .doesNotContain("Exclude:true").contains("Usage: pgwarden daemon");
     }
 
     /** {@code pgwarden COMMAND --help} through the launcher, with extra JVM options. */
