@@ -70,6 +70,22 @@ class PushAheadTest {
         }
     }
 
+    /**
+     * Until no push ahead is queued or in flight. The fake records a push before it returns, and
+     * the worker completes the push's entry only after that: a request in between finds it in
+     * flight (WAITED), so seeing it in {@code pushed} is not enough.
+     */
+    private void awaitLookAheadFinished() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        do {
+            pushAhead.scan(); // counts the entries not completed yet into the queue gauge
+            if (Double.valueOf(0.0).equals(metrics.gauge(MeterNames.WAL_PUSH_AHEAD_QUEUE))) {
+                return;
+            }
+            Thread.sleep(5);
+        } while (System.nanoTime() < deadline);
+    }
+
     @AfterEach
     void stop() {
         if (pushAhead != null) {
@@ -84,6 +100,7 @@ class PushAheadTest {
         givenReady("000000010000000000000001", "000000010000000000000002");
         pushAhead.scan();
         awaitPushed(2);
+        awaitLookAheadFinished();
         assertThat(pushAhead.request(dir.resolve("pg_wal/000000010000000000000001")))
                 .isEqualTo(PushAhead.Answer.PUSHED_AHEAD);
         assertThat(pushed).hasSize(2);
@@ -174,6 +191,7 @@ class PushAheadTest {
         givenReady("000000010000000000000001");
         pushAhead.scan();
         awaitPushed(1);
+        awaitLookAheadFinished();
         givenDone("000000010000000000000001");
         pushAhead.scan();
         // After a crash PostgreSQL may ask again; the store's duplicate check answers that.
