@@ -165,8 +165,15 @@ class ScheduleIT {
             release.countDown();
             assertThat(held.get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.SUCCEEDED);
             // Until a diff that started after the hold has finished: stopping earlier would cancel it.
-            await(Duration.ofSeconds(15), () -> logs.lines().stream()
-                    .anyMatch(l -> l.contains("job finished kind=backup-diff") && l.contains("outcome=succeeded")));
+            // A diff may also have run just before the hold began (one falls due every other
+            // second), so its finishing is not enough: every diff started so far must have finished.
+            await(Duration.ofSeconds(15), () -> {
+                List<Run> diffs = fake.runs.stream().filter(r -> r.kind.equals("backup-diff")).toList();
+                long finished = logs.lines().stream()
+                        .filter(l -> l.contains("job finished kind=backup-diff") && l.contains("outcome=succeeded"))
+                        .count();
+                return diffs.stream().anyMatch(r -> r.start.isAfter(holdingSince)) && finished >= diffs.size();
+            });
             daemon.stop("seen enough");
 
             // The diff that fell due while the lock was held waited for it and ran right after.
